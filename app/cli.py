@@ -1,0 +1,388 @@
+"""The `kebao` command: the same engine the GUI uses, for IT staff and scripts.
+
+Exit 0 on success; 2 on bad input, with one line on stderr saying what and where;
+nothing is changed when a command fails.
+
+    $ kebao import /media/usb --package demo.math.g3a --unit 第八单元
+    $ kebao search fsdcbrs --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+
+from tqdm import tqdm
+
+from app.paths import default_data_dir
+from media import manifest as mf
+from media.disk import human_size
+from media.errors import Cancelled, KebaoError, text
+from media.library import Library
+from media.packer import pack
+from media.repository import FolderSource
+from media.signature import PublicKey, load_private, write_keypair
+
+EXIT_BAD_INPUT = 2
+STATE_ZH = {"complete": "完整", "partial": "部分安装", "damaged": "有损坏"}
+
+
+def _out(line: str = "") -> None:
+    print(line, flush=True)
+
+
+def _json(data: object) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=1), flush=True)
+
+
+@contextmanager
+def _progress(desc: str) -> Iterator[Callable[[int, int], None]]:
+    """A byte progress bar (bytes, rate, time left) on a terminal; silent when piped."""
+    bar = tqdm(
+        desc=desc,
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        disable=None,
+        leave=False,
+        dynamic_ncols=True,
+    )
+    lock = threading.Lock()
+
+    def update(done: int, total: int) -> None:
+        with lock:
+            if bar.total != total:
+                bar.total = total
+            bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        bar.close()
+
+
+def _library(args: argparse.Namespace) -> Library:
+    return Library(Path(args.data_dir))
+
+
+# -- commands ---------------------------------------------------------------------------
+
+
+def cmd_keygen(args: argparse.Namespace) -> None:
+    out = Path(args.out)
+    key = write_keypair(out, args.name or out.stem)
+    _out(
+        text(
+            f"已生成密钥：{out}（私钥，请妥善保管）和 {out.with_suffix('.pub')}（公钥，可分发）",
+            f"wrote {out} (private, keep it safe) and {out.with_suffix('.pub')} (public)",
+        )
+    )
+    _out(text(f"密钥编号：{key.key_id}", f"key id: {key.key_id}"))
+
+
+def cmd_pack(args: argparse.Namespace) -> None:
+    private, public = load_private(Path(args.key))
+    with _progress(text("打包", "packing")) as progress:
+        m, changed = pack(Path(args.src), Path(args.out), private, public, progress=progress)
+    if changed:
+        _out(text(f"已打包 {m.label} → {args.out}", f"packed {m.label} into {args.out}"))
+    else:
+        _out(
+            text(
+                f"{m.label} 已在 {args.out} 中，未做改动",
+                f"{m.label} already in {args.out}; nothing changed",
+            )
+        )
+
+
+def cmd_trust(args: argparse.Namespace) -> None:
+    lib = _library(args)
+    if args.action == "add":
+        path = Path(args.keyfile)
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise KebaoError(detail=f"{path}：{e.strerror}") from None
+        key = PublicKey.from_bytes(data, str(path))
+        with lib.writing():
+            added = lib.trust.add(key)
+        _out(
+            text(
+                f"{'已信任' if added else '早已信任'}发布者“{key.name}”（{key.key_id}）",
+                f"{'now trusting' if added else 'already trusted'} “{key.name}” ({key.key_id})",
+            )
+        )
+    elif args.action == "remove":
+        with lib.writing():
+            key = lib.trust.remove(args.key)
+        _out(
+            text(
+                f"已不再信任“{key.name}”（{key.key_id}）",
+                f"no longer trusting “{key.name}” ({key.key_id})",
+            )
+        )
+    else:
+        keys = lib.trust.keys()
+        if args.json:
+            _json([{"key_id": k.key_id, "name": k.name} for k in keys])
+        for k in [] if args.json else keys:
+            _out(f"{k.key_id}  {k.name}")
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    source = FolderSource.find(Path(args.source))
+    lib = _library(args)
+    with _progress(text("导入", "importing")) as progress:
+        report = lib.import_from(
+            source,
+            package_ids=args.package or None,
+            unit_names=args.unit or None,
+            allow_unsigned=args.allow_unsigned,
+            progress=progress,
+        )
+    for label, units in report.installed:
+        _out(text(f"已导入 {label}：{'、'.join(units)}", f"imported {label}: {', '.join(units)}"))
+    for label in report.up_to_date:
+        _out(text(f"{label} 已是最新，无需导入", f"{label} is up to date"))
+    _out(
+        text(
+            f"共复制 {human_size(report.bytes_copied)}", f"copied {human_size(report.bytes_copied)}"
+        )
+    )
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    lib = _library(args)
+    with _progress(text("导出", "exporting")) as progress:
+        labels = lib.export(args.ids, Path(args.to), progress=progress)
+    _out(
+        text(
+            f"已导出并校验：{'、'.join(labels)} → {args.to}",
+            f"exported and verified {', '.join(labels)} to {args.to}",
+        )
+    )
+
+
+def _package_dict(p) -> dict:
+    d = asdict(p)
+    d["state"] = p.state
+    return d
+
+
+def cmd_list(args: argparse.Namespace) -> None:
+    lib = _library(args)
+    packages = lib.catalog.packages()
+    if args.json:
+        _json(
+            [
+                {**_package_dict(p), "units": [asdict(u) for u in lib.catalog.units(p.id)]}
+                for p in packages
+            ]
+        )
+        return
+    if not packages:
+        _out(text("还没有安装任何资源包。", "no packages installed."))
+    for p in packages:
+        tags = " ".join(p.tags.get(k, "") for k in mf.TAG_KEYS if p.tags.get(k))
+        _out(
+            f"{p.id}  {p.title}  {p.version}  [{tags}]  {STATE_ZH[p.state]}  "
+            f"{p.units_installed}/{p.units_total} 单元  {p.lessons} 课  {human_size(p.bytes_installed)}"
+        )
+
+
+def cmd_search(args: argparse.Namespace) -> None:
+    hits = _library(args).catalog.search(args.query, limit=args.limit)
+    if args.json:
+        _json([asdict(h) for h in hits])
+        return
+    for h in hits:
+        where = f"{h.package_title} › {h.unit_title}"
+        item = h.title if h.resource_id is None else f"{h.lesson_title} › {h.title}"
+        _out(f"{item}    （{where}）")
+    if not hits:
+        _out(text("没有找到。", "nothing found."))
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    lib = _library(args)
+    with _progress(text("校验", "verifying")) as progress:
+        report = lib.verify(repair=args.repair, progress=progress)
+    if args.json:
+        _json(asdict(report))
+    else:
+        _out(
+            text(
+                f"已校验 {report.blobs_checked} 个文件（{human_size(report.bytes_checked)}）",
+                f"checked {report.blobs_checked} files ({human_size(report.bytes_checked)})",
+            )
+        )
+        for p in report.problems:
+            _out(
+                text(
+                    f"损坏：{p.sha256[:12]}… {p.problem}（{'、'.join(p.users)}）",
+                    f"damaged: {p.sha256[:12]}… {p.problem} ({', '.join(p.users)})",
+                )
+            )
+        if report.orphans:
+            _out(
+                text(
+                    f"未被任何资源包使用的文件：{report.orphans} 个（{human_size(report.orphan_bytes)}）"
+                    + ("，已删除" if args.repair else "，可用 --repair 删除"),
+                    f"unused files: {report.orphans} ({human_size(report.orphan_bytes)})",
+                )
+            )
+        if report.problems and args.repair:
+            _out(
+                text(
+                    "损坏的文件已隔离，相关单元已标记为损坏；重新导入这些资源包即可修复。",
+                    "damaged files quarantined; re-import the packages named above to repair.",
+                )
+            )
+        elif not report.problems:
+            _out(text("一切正常。", "all good."))
+    return 1 if report.problems and not args.repair else 0
+
+
+def cmd_remove(args: argparse.Namespace) -> None:
+    label = _library(args).remove(args.id)
+    _out(text(f"已删除 {label}", f"removed {label}"))
+
+
+def cmd_status(args: argparse.Namespace) -> None:
+    status = _library(args).status()
+    if args.json:
+        _json(status)
+        return
+    _out(text(f"数据文件夹：{status['data_dir']}", f"data folder: {status['data_dir']}"))
+    _out(
+        text(
+            f"资源包：{status['packages']} 个（完整 {status['complete']}，部分 {status['partial']}，"
+            f"损坏 {status['damaged']}），{status['lessons']} 课，{status['resources']} 个资源",
+            f"packages: {status['packages']} ({status['complete']} complete, {status['partial']} partial, "
+            f"{status['damaged']} damaged), {status['lessons']} lessons, {status['resources']} resources",
+        )
+    )
+    _out(
+        text(
+            f"已用空间：{human_size(status['bytes_used'])}，剩余空间：{human_size(status['bytes_free'])}",
+            f"used: {human_size(status['bytes_used'])}, free: {human_size(status['bytes_free'])}",
+        )
+    )
+
+
+def cmd_open(args: argparse.Namespace) -> None:
+    """No sub-command: open Kebao on the library (the GUI comes later; print the catalog)."""
+    from app.demo import ensure_demo
+
+    lib = _library(args)
+    ensure_demo(lib)
+    args.json = False
+    cmd_list(args)
+
+
+# -- parser -----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        default=str(default_data_dir()),
+        help="数据文件夹（默认：系统用户数据目录；环境变量 KEBAO_DATA_DIR）",
+    )
+    parser = argparse.ArgumentParser(
+        prog="kebao", parents=[common], description="课包：离线课程资源库（不带参数时打开程序）"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+
+    def add(name: str, helptext: str, func: Callable) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=helptext, description=helptext)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("keygen", "生成发布者密钥对（NAME.key 私钥、NAME.pub 公钥）", cmd_keygen)
+    p.add_argument("--out", required=True, metavar="NAME.key")
+    p.add_argument("--name", help="发布者名称（默认取文件名）")
+
+    p = add("pack", "把课程文件夹打包签名，放入资源库", cmd_pack)
+    p.add_argument("src", metavar="SRC")
+    p.add_argument("--key", required=True, metavar="NAME.key")
+    p.add_argument("--out", required=True, metavar="REPO")
+
+    p = add("trust", "管理受信任的发布者公钥", cmd_trust)
+    tsub = p.add_subparsers(dest="action", required=True, metavar="add|list|remove")
+    t = tsub.add_parser("add", parents=[common], help="信任一个发布者公钥文件")
+    t.add_argument("keyfile", metavar="FILE.pub")
+    t = tsub.add_parser("list", parents=[common], help="列出受信任的发布者")
+    t.add_argument("--json", action="store_true")
+    t = tsub.add_parser("remove", parents=[common], help="不再信任某发布者（密钥编号或名称）")
+    t.add_argument("key", metavar="KEY_ID|NAME")
+
+    p = add("import", "从文件夹或U盘导入资源包（校验签名与内容）", cmd_import)
+    p.add_argument("source", metavar="SOURCE")
+    p.add_argument("--package", action="append", metavar="ID", help="只导入这个资源包（可重复）")
+    p.add_argument(
+        "--unit", action="append", metavar="NAME", help="只导入这个单元（名称或序号，可重复）"
+    )
+    p.add_argument("--allow-unsigned", action="store_true", help="允许导入没有签名的资源包")
+
+    p = add("export", "把已安装的资源包导出为资源库（如U盘），并读回校验", cmd_export)
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p.add_argument("--to", required=True, metavar="DIR")
+
+    p = add("list", "列出已安装的资源包", cmd_list)
+    p.add_argument("--json", action="store_true")
+
+    p = add("search", "按汉字或拼音（全拼、首字母）搜索课与资源", cmd_search)
+    p.add_argument("query", metavar="QUERY")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+
+    p = add("verify", "重新校验所有已安装文件", cmd_verify)
+    p.add_argument(
+        "--repair", action="store_true", help="隔离损坏文件，标记受影响的单元，删除无用文件"
+    )
+    p.add_argument("--json", action="store_true")
+
+    p = add("remove", "删除一个资源包及其不再被使用的文件", cmd_remove)
+    p.add_argument("id", metavar="ID")
+
+    p = add("status", "资源包数量、占用空间与剩余空间", cmd_status)
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    func = getattr(args, "func", cmd_open)
+    try:
+        return func(args) or 0
+    except Cancelled:
+        print(text("kebao：已取消", "kebao: cancelled"), file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print(
+            text("kebao：已中断，未做任何改动", "kebao: interrupted; nothing was changed"),
+            file=sys.stderr,
+        )
+        return 130
+    except KebaoError as e:
+        print(f"kebao: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as e:
+        where = e.filename or ""
+        print(
+            text(f"kebao: 文件操作失败：{where} {e.strerror}", f"kebao: {where}: {e.strerror}"),
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

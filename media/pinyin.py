@@ -1,0 +1,32 @@
+"""Pinyin keys for titles, so a teacher can type `fsdcbrs` or `fenshu` for 分数的初步认识.
+
+>>> keys("分数的初步认识")
+('fenshudechuburenshi', 'fsdcbrs')
+>>> keys("第2课 几分之几")
+('di2kejifenzhiji', 'd2kjfzj')
+"""
+
+from __future__ import annotations
+
+import re
+
+from pypinyin import lazy_pinyin
+
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_LATIN = "\0"  # marks a run pypinyin could not romanise
+
+
+def keys(title: str) -> tuple[str, str]:
+    """(full pinyin, initials), lowercase, without spaces or punctuation.
+
+    Runs of non-hanzi text (digits, Latin words) are kept whole in both keys.
+    """
+    full, initials = [], []
+    for syllable in lazy_pinyin(title, errors=lambda run: [_LATIN + run]):
+        clean = _NOT_ALNUM.sub("", syllable.lower())
+        if not clean:
+            continue
+        full.append(clean)
+        # A non-hanzi run (digits, a Latin word) is kept whole as its own "initial".
+        initials.append(clean if syllable.startswith(_LATIN) else clean[0])
+    return "".join(full), "".join(initials)
