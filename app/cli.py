@@ -102,71 +102,74 @@ def cmd_pack(args: argparse.Namespace) -> None:
 
 
 def cmd_trust(args: argparse.Namespace) -> None:
-    lib = _library(args)
-    if args.action == "add":
-        path = Path(args.keyfile)
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            raise KebaoError(detail=f"{path}：{e.strerror}") from None
-        key = PublicKey.from_bytes(data, str(path))
-        with lib.writing():
-            added = lib.trust.add(key)
-        _out(
-            text(
-                f"{'已信任' if added else '早已信任'}发布者“{key.name}”（{key.key_id}）",
-                f"{'now trusting' if added else 'already trusted'} “{key.name}” ({key.key_id})",
+    with _library(args) as lib:
+        if args.action == "add":
+            path = Path(args.keyfile)
+            try:
+                data = path.read_bytes()
+            except OSError as e:
+                raise KebaoError(detail=f"{path}：{e.strerror}") from None
+            key = PublicKey.from_bytes(data, str(path))
+            with lib.writing():
+                added = lib.trust.add(key)
+            _out(
+                text(
+                    f"{'已信任' if added else '早已信任'}发布者“{key.name}”（{key.key_id}）",
+                    f"{'now trusting' if added else 'already trusted'} “{key.name}” ({key.key_id})",
+                )
             )
-        )
-    elif args.action == "remove":
-        with lib.writing():
-            key = lib.trust.remove(args.key)
-        _out(
-            text(
-                f"已不再信任“{key.name}”（{key.key_id}）",
-                f"no longer trusting “{key.name}” ({key.key_id})",
+        elif args.action == "remove":
+            with lib.writing():
+                key = lib.trust.remove(args.key)
+            _out(
+                text(
+                    f"已不再信任“{key.name}”（{key.key_id}）",
+                    f"no longer trusting “{key.name}” ({key.key_id})",
+                )
             )
-        )
-    else:
-        keys = lib.trust.keys()
-        if args.json:
-            _json([{"key_id": k.key_id, "name": k.name} for k in keys])
-        for k in [] if args.json else keys:
-            _out(f"{k.key_id}  {k.name}")
+        else:
+            keys = lib.trust.keys()
+            if args.json:
+                _json([{"key_id": k.key_id, "name": k.name} for k in keys])
+            for k in [] if args.json else keys:
+                _out(f"{k.key_id}  {k.name}")
 
 
 def cmd_import(args: argparse.Namespace) -> None:
     source = FolderSource.find(Path(args.source))
-    lib = _library(args)
-    with _progress(text("导入", "importing")) as progress:
-        report = lib.import_from(
-            source,
-            package_ids=args.package or None,
-            unit_names=args.unit or None,
-            allow_unsigned=args.allow_unsigned,
-            progress=progress,
+    with _library(args) as lib:
+        with _progress(text("导入", "importing")) as progress:
+            report = lib.import_from(
+                source,
+                package_ids=args.package or None,
+                unit_names=args.unit or None,
+                allow_unsigned=args.allow_unsigned,
+                progress=progress,
+            )
+        for label, units in report.installed:
+            _out(
+                text(f"已导入 {label}：{'、'.join(units)}", f"imported {label}: {', '.join(units)}")
+            )
+        for label in report.up_to_date:
+            _out(text(f"{label} 已是最新，无需导入", f"{label} is up to date"))
+        _out(
+            text(
+                f"共复制 {human_size(report.bytes_copied)}",
+                f"copied {human_size(report.bytes_copied)}",
+            )
         )
-    for label, units in report.installed:
-        _out(text(f"已导入 {label}：{'、'.join(units)}", f"imported {label}: {', '.join(units)}"))
-    for label in report.up_to_date:
-        _out(text(f"{label} 已是最新，无需导入", f"{label} is up to date"))
-    _out(
-        text(
-            f"共复制 {human_size(report.bytes_copied)}", f"copied {human_size(report.bytes_copied)}"
-        )
-    )
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    lib = _library(args)
-    with _progress(text("导出", "exporting")) as progress:
-        labels = lib.export(args.ids, Path(args.to), progress=progress)
-    _out(
-        text(
-            f"已导出并校验：{'、'.join(labels)} → {args.to}",
-            f"exported and verified {', '.join(labels)} to {args.to}",
+    with _library(args) as lib:
+        with _progress(text("导出", "exporting")) as progress:
+            labels = lib.export(args.ids, Path(args.to), progress=progress)
+        _out(
+            text(
+                f"已导出并校验：{'、'.join(labels)} → {args.to}",
+                f"exported and verified {', '.join(labels)} to {args.to}",
+            )
         )
-    )
 
 
 def _package_dict(p) -> dict:
@@ -176,28 +179,29 @@ def _package_dict(p) -> dict:
 
 
 def cmd_list(args: argparse.Namespace) -> None:
-    lib = _library(args)
-    packages = lib.catalog.packages()
-    if args.json:
-        _json(
-            [
-                {**_package_dict(p), "units": [asdict(u) for u in lib.catalog.units(p.id)]}
-                for p in packages
-            ]
-        )
-        return
-    if not packages:
-        _out(text("还没有安装任何资源包。", "no packages installed."))
-    for p in packages:
-        tags = " ".join(p.tags.get(k, "") for k in mf.TAG_KEYS if p.tags.get(k))
-        _out(
-            f"{p.id}  {p.title}  {p.version}  [{tags}]  {STATE_ZH[p.state]}  "
-            f"{p.units_installed}/{p.units_total} 单元  {p.lessons} 课  {human_size(p.bytes_installed)}"
-        )
+    with _library(args) as lib:
+        packages = lib.catalog.packages()
+        if args.json:
+            _json(
+                [
+                    {**_package_dict(p), "units": [asdict(u) for u in lib.catalog.units(p.id)]}
+                    for p in packages
+                ]
+            )
+            return
+        if not packages:
+            _out(text("还没有安装任何资源包。", "no packages installed."))
+        for p in packages:
+            tags = " ".join(p.tags.get(k, "") for k in mf.TAG_KEYS if p.tags.get(k))
+            _out(
+                f"{p.id}  {p.title}  {p.version}  [{tags}]  {STATE_ZH[p.state]}  "
+                f"{p.units_installed}/{p.units_total} 单元  {p.lessons} 课  {human_size(p.bytes_installed)}"
+            )
 
 
 def cmd_search(args: argparse.Namespace) -> None:
-    hits = _library(args).catalog.search(args.query, limit=args.limit)
+    with _library(args) as lib:
+        hits = lib.catalog.search(args.query, limit=args.limit)
     if args.json:
         _json([asdict(h) for h in hits])
         return
@@ -210,52 +214,54 @@ def cmd_search(args: argparse.Namespace) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    lib = _library(args)
-    with _progress(text("校验", "verifying")) as progress:
-        report = lib.verify(repair=args.repair, progress=progress)
-    if args.json:
-        _json(asdict(report))
-    else:
-        _out(
-            text(
-                f"已校验 {report.blobs_checked} 个文件（{human_size(report.bytes_checked)}）",
-                f"checked {report.blobs_checked} files ({human_size(report.bytes_checked)})",
-            )
-        )
-        for p in report.problems:
+    with _library(args) as lib:
+        with _progress(text("校验", "verifying")) as progress:
+            report = lib.verify(repair=args.repair, progress=progress)
+        if args.json:
+            _json(asdict(report))
+        else:
             _out(
                 text(
-                    f"损坏：{p.sha256[:12]}… {p.problem}（{'、'.join(p.users)}）",
-                    f"damaged: {p.sha256[:12]}… {p.problem} ({', '.join(p.users)})",
+                    f"已校验 {report.blobs_checked} 个文件（{human_size(report.bytes_checked)}）",
+                    f"checked {report.blobs_checked} files ({human_size(report.bytes_checked)})",
                 )
             )
-        if report.orphans:
-            _out(
-                text(
-                    f"未被任何资源包使用的文件：{report.orphans} 个（{human_size(report.orphan_bytes)}）"
-                    + ("，已删除" if args.repair else "，可用 --repair 删除"),
-                    f"unused files: {report.orphans} ({human_size(report.orphan_bytes)})",
+            for p in report.problems:
+                _out(
+                    text(
+                        f"损坏：{p.sha256[:12]}… {p.problem}（{'、'.join(p.users)}）",
+                        f"damaged: {p.sha256[:12]}… {p.problem} ({', '.join(p.users)})",
+                    )
                 )
-            )
-        if report.problems and args.repair:
-            _out(
-                text(
-                    "损坏的文件已隔离，相关单元已标记为损坏；重新导入这些资源包即可修复。",
-                    "damaged files quarantined; re-import the packages named above to repair.",
+            if report.orphans:
+                _out(
+                    text(
+                        f"未被任何资源包使用的文件：{report.orphans} 个（{human_size(report.orphan_bytes)}）"
+                        + ("，已删除" if args.repair else "，可用 --repair 删除"),
+                        f"unused files: {report.orphans} ({human_size(report.orphan_bytes)})",
+                    )
                 )
-            )
-        elif not report.problems:
-            _out(text("一切正常。", "all good."))
-    return 1 if report.problems and not args.repair else 0
+            if report.problems and args.repair:
+                _out(
+                    text(
+                        "损坏的文件已隔离，相关单元已标记为损坏；重新导入这些资源包即可修复。",
+                        "damaged files quarantined; re-import the packages named above to repair.",
+                    )
+                )
+            elif not report.problems:
+                _out(text("一切正常。", "all good."))
+        return 1 if report.problems and not args.repair else 0
 
 
 def cmd_remove(args: argparse.Namespace) -> None:
-    label = _library(args).remove(args.id)
+    with _library(args) as lib:
+        label = lib.remove(args.id)
     _out(text(f"已删除 {label}", f"removed {label}"))
 
 
 def cmd_status(args: argparse.Namespace) -> None:
-    status = _library(args).status()
+    with _library(args) as lib:
+        status = lib.status()
     if args.json:
         _json(status)
         return
@@ -280,8 +286,8 @@ def cmd_open(args: argparse.Namespace) -> None:
     """No sub-command: open Kebao on the library (the GUI comes later; print the catalog)."""
     from app.demo import ensure_demo
 
-    lib = _library(args)
-    ensure_demo(lib)
+    with _library(args) as lib:
+        ensure_demo(lib)
     args.json = False
     cmd_list(args)
 

@@ -141,6 +141,12 @@ class Library:
     def close(self) -> None:
         self.catalog.close()
 
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
         """Hold the library's write lock; partial files left by a crash are removed first."""
