@@ -23,7 +23,7 @@ from tqdm import tqdm
 from app.paths import default_data_dir
 from media import manifest as mf
 from media.disk import human_size
-from media.errors import Cancelled, KebaoError, text
+from media.errors import Cancelled, InputInvalid, KebaoError, text
 from media.library import Library
 from media.packer import pack
 from media.repository import FolderSource
@@ -108,7 +108,7 @@ def cmd_trust(args: argparse.Namespace) -> None:
             try:
                 data = path.read_bytes()
             except OSError as e:
-                raise KebaoError(detail=f"{path}：{e.strerror}") from None
+                raise InputInvalid(where=str(path), problem=e.strerror or str(e)) from None
             key = PublicKey.from_bytes(data, str(path))
             with lib.writing():
                 added = lib.trust.add(key)
@@ -136,6 +136,14 @@ def cmd_trust(args: argparse.Namespace) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> None:
+    if "://" in args.source:
+        raise InputInvalid(
+            where=args.source,
+            problem=text(
+                "暂不支持从网址导入（将随同步功能提供），请先复制到文件夹或U盘",
+                "importing from a URL is not supported yet; copy it to a folder first",
+            ),
+        )
     source = FolderSource.find(Path(args.source))
     with _library(args) as lib:
         with _progress(text("导入", "importing")) as progress:
