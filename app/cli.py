@@ -107,8 +107,12 @@ def cmd_trust(args: argparse.Namespace) -> None:
             path = Path(args.keyfile)
             try:
                 data = path.read_bytes()
+            except FileNotFoundError:
+                raise InputInvalid(where=str(path), problem="文件不存在") from None
             except OSError as e:
-                raise InputInvalid(where=str(path), problem=e.strerror or str(e)) from None
+                raise InputInvalid(
+                    where=str(path), problem=f"无法读取：{e.strerror or e}"
+                ) from None
             key = PublicKey.from_bytes(data, str(path))
             with lib.writing():
                 added = lib.trust.add(key)

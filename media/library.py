@@ -32,6 +32,7 @@ from media.errors import (
     PackageUnsigned,
     PublisherUntrusted,
     SignatureInvalid,
+    SourceUnavailable,
     StoreBusy,
 )
 from media.repository import FolderSource, IndexEntry, RepositoryWriter, latest, version_key
@@ -252,9 +253,12 @@ class Library:
                             c.entry.manifest_sha256,
                             units,
                         )
-            except BaseException:
+            except BaseException as e:
                 for sha in created:
                     self.store.delete(sha)
+                if isinstance(e, BlobCorrupt) and not source.available():
+                    # A file missing or cut short because the drive was pulled is not damage.
+                    raise SourceUnavailable(where=source.label, problem="资源库已不存在") from None
                 raise
             self._delete_unused(before)
             report.bytes_copied = sum(self.store.path(s).stat().st_size for s in created)

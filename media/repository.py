@@ -207,6 +207,10 @@ class FolderSource:
             raise RepositoryInvalid(where=self.label, problem=f"{rel} 过大")
         return data
 
+    def available(self) -> bool:
+        """Whether the repository can still be read (False once its drive is pulled)."""
+        return (self.root / INDEX).is_file()
+
     def entries(self) -> list[IndexEntry]:
         try:
             data = self._read(INDEX, MAX_INDEX_BYTES)
