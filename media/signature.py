@@ -53,6 +53,8 @@ class PublicKey:
 
     @classmethod
     def from_bytes(cls, data: bytes, where: str) -> PublicKey:
+        if data.lstrip().startswith(b"-----BEGIN") and b"PRIVATE KEY" in data[:100]:
+            raise InputInvalid(where=where, problem="这是私钥，请改用同名的 .pub 公钥文件")
         doc = load_json(data, where, MAX_KEY_FILE, InputInvalid)
         if not isinstance(doc, dict) or doc.get("kebao_public_key") != 1:
             raise InputInvalid(where=where, problem="不是课包发布者公钥文件")

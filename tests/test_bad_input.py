@@ -383,7 +383,7 @@ def _not_a_key(kind: str, tmp_path: Path, keys: Keys, video: Path, repo: Path) -
 @pytest.mark.parametrize(
     ("kind", "words"),
     [
-        pytest.param("private-key", ["不是有效的 JSON"], id="private-key"),
+        pytest.param("private-key", ["这是私钥", ".pub"], id="private-key"),
         pytest.param("video", ["过大"], id="video"),
         pytest.param("repository-index", ["不是课包发布者公钥文件"], id="repository-index"),
         pytest.param("signature", ["不是课包发布者公钥文件"], id="signature"),
