@@ -206,8 +206,10 @@ class BlobStore:
         except OSError as e:
             remove_quietly(part)
             if e.errno in (errno.ENOSPC, errno.EDQUOT):
+                # Say what the whole import still needs, not just this one file.
                 raise DiskFull(
-                    needed=human_size(job.size), free=human_size(free_bytes(self.data_dir))
+                    needed=human_size(counter.total - counter.done),
+                    free=human_size(free_bytes(self.data_dir)),
                 ) from None
             raise
         except BaseException:
