@@ -6,8 +6,10 @@ except where `verify` found one and marked its unit damaged.
 
 Search matches titles of lessons and resources by any hanzi substring and by pinyin
 (full or initials). FTS5's trigram index serves queries of 3+ characters; shorter ones
-go to the content table (hanzi: a scan with instr; pinyin: an index range on the
-prefix), because trigram cannot match them at all.
+go to the content table (a scan: hanzi with LIKE, pinyin comparing the start of the
+initials and of the full pinyin), because trigram cannot match them at all. Only the
+best `limit` items are joined to their lesson, unit and package: one common character
+or initial matches tens of thousands.
 
     >>> cat = Catalog(data_dir / "catalog.db")
     >>> [h.title for h in cat.search("fsdcbrs")]
@@ -148,6 +150,14 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m002_drop_pinyin_indexes(db: sqlite_utils.Database) -> None:
+    # Short pinyin queries scan the table (faster than fetching a third of it through an
+    # index, see docs/performance.md); longer ones use FTS. These indexes only cost space.
+    db.execute("DROP INDEX IF EXISTS search_items_initials")
+    db.execute("DROP INDEX IF EXISTS search_items_pinyin")
+
+
 @dataclass(frozen=True)
 class PackageInfo:
     id: str
@@ -206,6 +216,9 @@ class Catalog:
         # FULL: a package must stay visible once import said it is done, power cut or not.
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute("PRAGMA busy_timeout=10000")
+        # Short queries scan every title: with the default 2 MB page cache each scan of a
+        # large catalog re-reads its pages from the OS. Pages are cached only once read.
+        self.db.execute("PRAGMA cache_size=-65536")
         migrations.apply(self.db)
 
     def close(self) -> None:
@@ -323,7 +336,8 @@ class Catalog:
         """Installed packages, optionally filtered by tags (stage=…, grade=…, …)."""
         where, params = self._tag_filter(tags)
         sql = f"""
-            SELECT p.*,
+            SELECT p.id, p.version, p.title, p.kind, p.stage, p.grade, p.subject, p.edition,
+              p.volume, p.publisher_key_id, p.publisher_name, p.installed_at,
               (SELECT count(*) FROM units u WHERE u.package_id = p.id) AS units_total,
               (SELECT count(*) FROM units u WHERE u.package_id = p.id
                  AND u.state = 'installed') AS units_installed,
@@ -343,26 +357,7 @@ class Catalog:
                     WHERE s.package_id = p.id AND u.state = 'installed')) AS bytes_installed
             FROM packages p {where}
         """  # noqa: S608
-        infos = [
-            PackageInfo(
-                id=r["id"],
-                version=r["version"],
-                title=r["title"],
-                kind=r["kind"],
-                tags={k: r[k] for k in mf.TAG_KEYS if r[k]},
-                publisher_key_id=r["publisher_key_id"],
-                publisher_name=r["publisher_name"],
-                units_total=r["units_total"],
-                units_installed=r["units_installed"],
-                units_damaged=r["units_damaged"],
-                lessons=r["lessons"],
-                resources=r["resources"],
-                bytes_total=r["bytes_total"],
-                bytes_installed=r["bytes_installed"],
-                installed_at=r["installed_at"],
-            )
-            for r in self.db.query(sql, params)
-        ]
+        infos = [_package_info(r) for r in self.db.query(sql, params)]
         return sorted(
             infos, key=lambda p: (*(_facet_key(k, p.tags.get(k, "")) for k in mf.TAG_KEYS), p.title)
         )
@@ -454,18 +449,7 @@ class Catalog:
             rows = self._search_pinyin(compact, limit)
         else:
             rows = self._search_title(q, limit)
-        return [
-            SearchHit(
-                package_id=r["package_id"],
-                package_title=r["package_title"],
-                unit_title=r["unit_title"],
-                lesson_id=r["lesson_id"],
-                lesson_title=r["lesson_title"],
-                resource_id=r["resource_id"],
-                title=r["title"],
-            )
-            for r in rows
-        ]
+        return [SearchHit(**r) for r in rows]  # the SQL selects exactly its fields
 
     _HIT_COLUMNS = """
         i.package_id, p.title AS package_title, u.title AS unit_title, i.lesson_id,
@@ -477,26 +461,38 @@ class Catalog:
         JOIN units u ON u.package_id = l.package_id AND u.idx = l.unit_idx
     """
 
+    def _best(self, matches: str, order: str, params: dict) -> list[dict]:
+        """The best `:limit` of `matches` (a FROM … WHERE over `search_items i`), joined.
+
+        Ordering and cutting before the joins keeps a query that matches half the catalog
+        (one common character, one initial) from joining every match to its tree.
+        """
+        sql = f"""
+            SELECT {self._HIT_COLUMNS} FROM (SELECT i.* {matches} {order} LIMIT :limit) i
+            {self._HIT_JOINS} {order}
+        """  # noqa: S608
+        return list(self.db.query(sql, params))
+
     def _search_title(self, q: str, limit: int) -> list[dict]:
         # Exact title, then titles starting with the query, then lessons before resources,
-        # then shorter (more specific) titles.
+        # then shorter (more specific) titles. LIKE folds ASCII case exactly as lower()
+        # does, at half the cost per row; :q is escaped for it.
         order = """
-            ORDER BY lower(i.title) = :q DESC, instr(lower(i.title), :q) = 1 DESC,
+            ORDER BY i.title LIKE :q ESCAPE '\\' DESC, i.title LIKE :q || '%' ESCAPE '\\' DESC,
                      i.resource_id IS NOT NULL, length(i.title), i.id
         """
+        params = {"q": re.sub(r"([\\%_])", r"\\\1", q), "limit": limit}
         if len(q) >= 3:
-            sql = f"""
-                SELECT {self._HIT_COLUMNS} FROM search_fts f
-                JOIN search_items i ON i.id = f.rowid {self._HIT_JOINS}
-                WHERE search_fts MATCH :match {order} LIMIT :limit
-            """  # noqa: S608
-            match = 'title : "' + q.replace('"', '""') + '"'
-            return list(self.db.query(sql, {"q": q, "match": match, "limit": limit}))
-        sql = f"""
-            SELECT {self._HIT_COLUMNS} FROM search_items i {self._HIT_JOINS}
-            WHERE instr(lower(i.title), :q) > 0 {order} LIMIT :limit
-        """  # noqa: S608
-        return list(self.db.query(sql, {"q": q, "limit": limit}))
+            params["match"] = 'title : "' + q.replace('"', '""') + '"'
+            return self._best(
+                "FROM search_fts f JOIN search_items i ON i.id = f.rowid"
+                " WHERE search_fts MATCH :match",
+                order,
+                params,
+            )
+        return self._best(
+            "FROM search_items i WHERE i.title LIKE '%' || :q || '%' ESCAPE '\\'", order, params
+        )
 
     def _search_pinyin(self, q: str, limit: int) -> list[dict]:
         # Initials typed from the start rank first, then full pinyin from the start,
@@ -507,22 +503,28 @@ class Catalog:
                      i.resource_id IS NOT NULL, length(i.title), i.id
         """
         if len(q) >= 3:
-            sql = f"""
-                SELECT {self._HIT_COLUMNS} FROM search_fts f
-                JOIN search_items i ON i.id = f.rowid {self._HIT_JOINS}
-                WHERE search_fts MATCH :match {order} LIMIT :limit
-            """  # noqa: S608
             match = '{pinyin initials} : "' + q + '"'
-            return list(self.db.query(sql, {"q": q, "match": match, "limit": limit}))
-        # One or two letters: prefixes only, through the indexes (a range scan each).
-        sql = f"""
-            SELECT {self._HIT_COLUMNS} FROM search_items i {self._HIT_JOINS}
-            WHERE i.id IN (
-                SELECT id FROM search_items WHERE initials >= :q AND initials < :hi
-                UNION SELECT id FROM search_items WHERE pinyin >= :q AND pinyin < :hi)
-            {order} LIMIT :limit
-        """  # noqa: S608
-        return list(self.db.query(sql, {"q": q, "hi": q + "{", "limit": limit}))
+            return self._best(
+                "FROM search_fts f JOIN search_items i ON i.id = f.rowid"
+                " WHERE search_fts MATCH :match",
+                order,
+                {"q": q, "match": match, "limit": limit},
+            )
+        # One or two letters: prefixes only. A scan, not the initials/pinyin indexes: a
+        # common first letter ('k': 课件, 课后练习) matches a third of the catalog, and
+        # fetching those rows one by one through an index is three times slower.
+        return self._best(
+            "FROM search_items i WHERE substr(i.initials, 1, length(:q)) = :q"
+            " OR substr(i.pinyin, 1, length(:q)) = :q",
+            order,
+            {"q": q, "limit": limit},
+        )
+
+
+def _package_info(row: dict) -> PackageInfo:
+    """A `packages()` row: the tag columns fold into `tags`, the rest are the fields."""
+    tags = {k: v for k in mf.TAG_KEYS if (v := row.pop(k))}
+    return PackageInfo(tags=tags, **row)
 
 
 def _facet_key(level: str, value: str) -> tuple[int, object]:

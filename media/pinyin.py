@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 
-from pypinyin import lazy_pinyin
-
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 _LATIN = "\0"  # marks a run pypinyin could not romanise
 
@@ -21,6 +19,10 @@ def keys(title: str) -> tuple[str, str]:
 
     Runs of non-hanzi text (digits, Latin words) are kept whole in both keys.
     """
+    # Imported here: loading pypinyin's dictionaries costs a quarter second, and only
+    # catalog writes need it, not every command that opens the catalog.
+    from pypinyin import lazy_pinyin
+
     full, initials = [], []
     for syllable in lazy_pinyin(title, errors=lambda run: [_LATIN + run]):
         clean = _NOT_ALNUM.sub("", syllable.lower())
