@@ -22,6 +22,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from media import manifest as mf
+from media import pinyin
 from media.catalog import UNIT_DAMAGED, UNIT_INSTALLED, Catalog, PackageInfo
 from media.disk import free_bytes
 from media.errors import (
@@ -240,6 +241,8 @@ class Library:
             ]
             created: list[str] = []
             before = self._all_catalog_blobs()
+            if plan:
+                pinyin.preload()  # the catalog needs it after the copy; load it during
             try:
                 self.store.ingest(
                     jobs, reserve=self.reserve, created=created, progress=progress, cancel=cancel

@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+import importlib
 import re
+import threading
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 _LATIN = "\0"  # marks a run pypinyin could not romanise
@@ -32,3 +34,12 @@ def keys(title: str) -> tuple[str, str]:
         # A non-hanzi run (digits, a Latin word) is kept whole as its own "initial".
         initials.append(clean if syllable.startswith(_LATIN) else clean[0])
     return "".join(full), "".join(initials)
+
+
+def preload() -> None:
+    """Start loading pypinyin in the background, e.g. while an import copies its files.
+
+    If `keys` is called before it finished, Python's import lock makes it wait; nothing
+    is loaded twice.
+    """
+    threading.Thread(target=importlib.import_module, args=("pypinyin",), daemon=True).start()
