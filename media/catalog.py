@@ -417,16 +417,16 @@ class Catalog:
             return "", []
         return "WHERE " + " AND ".join(f"{k} = ?" for k in tags), list(tags.values())
 
-    def referenced_blobs(self, *, exclude_package: str | None = None) -> dict[str, int]:
+    def referenced_blobs(self) -> dict[str, int]:
         """sha256 → size of every blob an installed unit needs."""
         sql = """
             SELECT x.sha256, x.size FROM (
               SELECT package_id, unit_idx, sha256, size FROM resources
               UNION ALL SELECT package_id, unit_idx, sha256, size FROM subtitles) x
             JOIN units u ON u.package_id = x.package_id AND u.idx = x.unit_idx
-            WHERE u.state = 'installed' AND x.package_id IS NOT ?
+            WHERE u.state = 'installed'
         """
-        return {r["sha256"]: r["size"] for r in self.db.query(sql, [exclude_package])}
+        return {r["sha256"]: r["size"] for r in self.db.query(sql)}
 
     def blob_users(self, sha256: str) -> list[tuple[str, int]]:
         """(package id, unit index) of every unit that holds this blob."""

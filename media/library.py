@@ -52,10 +52,6 @@ class Candidate:
     signature: bytes | None
     units: set[int]
 
-    @property
-    def blobs(self) -> list[mf.BlobRef]:
-        return list(self.manifest.blobs(self.units))
-
 
 @dataclass
 class ImportReport:

@@ -19,7 +19,6 @@ import os
 import stat
 import threading
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -319,12 +318,9 @@ def pack(
     *,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
-    on_manifest: Callable[[mf.Manifest], None] | None = None,
 ) -> tuple[mf.Manifest, bool]:
     """Pack SRC into REPO; returns the manifest and whether the repository changed."""
     m, files = build_manifest(src, public)
-    if on_manifest:
-        on_manifest(m)
     data = mf.to_bytes(m)
     signature = sign(private, data, public.key_id)
     jobs = [

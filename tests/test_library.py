@@ -155,3 +155,30 @@ def test_a_newer_version_replaces_the_old_one(
     new_blobs = set(_blob_inodes(data_dir))
     assert len(old_blobs - new_blobs) == 1  # only the replaced exercise's blob went
     assert json.loads(kebao("verify", "--json").out)["orphans"] == 0
+
+
+def test_the_catalog_browses_unit_lesson_resource(
+    kebao, trusted, signed_repo: Repo, data_dir
+) -> None:
+    from media.catalog import Catalog
+
+    assert kebao("import", signed_repo.path, "--package", "test.math.g3a", "--unit", "1").rc == 0
+    cat = Catalog(data_dir / "catalog.db")
+    assert cat.facet("stage") == ["小学"] and cat.facet(
+        "subject", stage="小学", grade="三年级"
+    ) == ["数学"]
+    units = cat.units("test.math.g3a")
+    assert [(u.title, u.state) for u in units] == [
+        ("第八单元 分数的初步认识", "installed"),
+        ("第一单元 时、分、秒", "absent"),
+    ]
+    lessons = cat.lessons("test.math.g3a", 0)
+    assert [les["title"] for les in lessons] == ["分数的初步认识", "几分之几"]
+    video, courseware = cat.resources(lessons[0]["id"])
+    assert courseware["role"] == "courseware"
+    assert video["role"] == "video" and video["unit_state"] == "installed"
+    assert [s["name"] for s in video["subtitles"]] == ["分数的初步认识.srt"]
+    assert (data_dir / "blobs" / video["sha256"][:2] / video["sha256"]).is_file()
+    absent = cat.resources(cat.lessons("test.math.g3a", 1)[0]["id"])
+    assert absent[0]["unit_state"] == "absent"
+    cat.close()
