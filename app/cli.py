@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -294,14 +295,23 @@ def cmd_status(args: argparse.Namespace) -> None:
     )
 
 
-def cmd_open(args: argparse.Namespace) -> None:
-    """No sub-command: open Kebao on the library (the GUI comes later; print the catalog)."""
-    from app.demo import ensure_demo
+def cmd_open(args: argparse.Namespace) -> int:
+    """No sub-command: open the window (the demo library on first run)."""
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+        or os.environ.get("QT_QPA_PLATFORM")
+    ):
+        raise InputInvalid(
+            where="kebao",
+            problem=text(
+                "没有图形桌面，无法打开窗口；命令行用法见 kebao --help",
+                "no graphical desktop to open the window on; see kebao --help",
+            ),
+        )
+    from app.main import run
 
-    with _library(args) as lib:
-        ensure_demo(lib)
-    args.json = False
-    cmd_list(args)
+    return run(Path(args.data_dir))
 
 
 # -- parser -----------------------------------------------------------------------------

@@ -20,6 +20,10 @@ from pathlib import Path
 
 import pytest
 
+# Qt draws into memory in tests unless a test starts its own X server (Xvfb).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("KEBAO_LANG", "zh")
+
 from app import cli
 
 ROOT = Path(__file__).resolve().parent.parent

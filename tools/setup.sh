@@ -5,12 +5,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-SYSTEM_PACKAGES=(
-  python3 python3-venv python3-pip      # the interpreter and venv
-  libvlc5 vlc-plugin-base                # the player engine (also reads video durations)
-  ffmpeg                                 # tests make real lesson videos
-  fonts-noto-cjk                         # Chinese glyphs
-)
+mapfile -t SYSTEM_PACKAGES < <(grep -v '^\s*#' tools/debian-packages.txt | grep -v '^\s*$')
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -36,3 +31,5 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q -e ".[test]"
   touch "$stamp"
 fi
+# The GUI's translations are built from app/i18n/*.ts (the .qm is not committed).
+.venv/bin/python tools/translations.py build

@@ -36,3 +36,9 @@ def ensure_demo(library: Library) -> bool:
         return False  # the library works without the demo; next start tries again
     marker.write_text("1\n", encoding="utf-8")
     return True
+
+
+def import_demo(data_dir: Path) -> bool:
+    """`ensure_demo` with a library of its own, for a background thread."""
+    with Library(data_dir) as library:
+        return ensure_demo(library)

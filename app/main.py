@@ -1,0 +1,31 @@
+"""`kebao` with no arguments: open the window on the library (the demo on first run)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from app import i18n
+from app.demo import import_demo
+from app.gui import style
+from app.gui.window import MainWindow
+from app.qt import QApplication
+from app.tasks import Background
+from media.library import Library
+
+
+def run(data_dir: Path) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Kebao")
+    i18n.install(app)
+    style.apply(app)
+    library = Library(data_dir)
+    window = MainWindow(library)
+    window.show()
+    # First run: import the demo off the GUI thread (with its own connections), then show it.
+    Background(lambda _job: import_demo(data_dir)).on_success(
+        lambda imported: window.refresh() if imported else None
+    ).start()
+    code = app.exec()
+    library.close()
+    return code
