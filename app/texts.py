@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.qt import QCoreApplication
+from media.disk import human_size
 
 translate = QCoreApplication.translate
 
@@ -28,3 +29,28 @@ def unit_state_name(state: str) -> str:
         "damaged": translate("Texts", "Damaged, import again"),
     }
     return names.get(state, state)
+
+
+def duration_words(seconds: float) -> str:
+    """A time span as people say it: 1 分 20 秒 / 1 min 20 s."""
+    s = max(round(seconds), 0)
+    if s < 60:
+        return translate("Texts", "{0} s").format(s)
+    if s < 3600:
+        return translate("Texts", "{0} min {1} s").format(s // 60, s % 60)
+    return translate("Texts", "{0} h {1} min").format(s // 3600, s % 3600 // 60)
+
+
+def progress_text(done: int, total: int, elapsed: float) -> str:
+    """Bytes done of total, rate, and time left, for a progress line."""
+    rate = done / elapsed if elapsed > 0 else 0
+    if rate <= 0 or done == 0:
+        return translate("Texts", "{done} of {total}").format(
+            done=human_size(done), total=human_size(total)
+        )
+    return translate("Texts", "{done} of {total}, {rate}/s, about {left} left").format(
+        done=human_size(done),
+        total=human_size(total),
+        rate=human_size(rate),
+        left=duration_words((total - done) / rate),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.gui.drives_page import DrivesPage
 from app.gui.library_page import LibraryPage
 from app.gui.settings_page import SettingsPage
 from app.qt import QHBoxLayout, QMainWindow, QPushButton, QStackedWidget, QVBoxLayout, QWidget
@@ -16,12 +17,15 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
 
         self.library_page = LibraryPage(library.data_dir / "catalog.db")
+        self.drives_page = DrivesPage(library)
+        self.drives_page.library_changed.connect(self.refresh)
         self.settings_page = SettingsPage(library)
         self.stack = QStackedWidget()
         self.nav: dict[str, QPushButton] = {}
         nav = QVBoxLayout()
         for key, label, page in (
             ("library", self.tr("Library"), self.library_page),
+            ("drives", self.tr("USB drive"), self.drives_page),
             ("settings", self.tr("Settings"), self.settings_page),
         ):
             button = QPushButton(label)

@@ -9,6 +9,114 @@
     </message>
 </context>
 <context>
+    <name>DrivesPage</name>
+    <message>
+        <location filename="../gui/drives_page.py" line="152" />
+        <source>Insert a USB drive with Kebao packages</source>
+        <translation>请插入装有课包资源的U盘</translation>
+    </message>
+    <message>
+        <location filename="../gui/drives_page.py" line="158" />
+        <source>Package</source>
+        <translation>资源包</translation>
+    </message>
+    <message>
+        <location filename="../gui/drives_page.py" line="158" />
+        <source>Version</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <location filename="../gui/drives_page.py" line="158" />
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <location filename="../gui/drives_page.py" line="158" />
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../gui/drives_page.py" line="168" />
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <location filename="../gui/drives_page.py" line="171" />
+        <source>Export installed packages to this drive</source>
+        <translation>把已安装的资源包导出到此U盘</translation>
+    </message>
+    <message>
+        <location filename="../gui/drives_page.py" line="174" />
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../gui/drives_page.py" line="184" />
+        <source>USB drives</source>
+        <translation>U盘</translation>
+    </message>
+    <message>
+        <location filename="../gui/drives_page.py" line="189" />
+        <source>Units (untick those you do not need)</source>
+        <translation>单元（不需要的请取消勾选）</translation>
+    </message>
+    <message>
+        <location filename="../gui/drives_page.py" line="224" />
+        <source>The USB drive was removed.</source>
+        <translation>U盘已拔出。</translation>
+    </message>
+    <message>
+        <location filename="../gui/drives_page.py" line="244" />
+        <source>Not installed</source>
+        <translation>未安装</translation>
+    </message>
+    <message>
+        <location filename="../gui/drives_page.py" line="245" />
+        <source>Installed</source>
+        <translation>已安装</translation>
+    </message>
+    <message>
+        <location filename="../gui/drives_page.py" line="246" />
+        <source>Partly installed</source>
+        <translation>部分安装</translation>
+    </message>
+    <message>
+        <location filename="../gui/drives_page.py" line="247" />
+        <source>Newer version</source>
+        <translation>有新版本</translation>
+    </message>
+    <message>
+        <location filename="../gui/drives_page.py" line="248" />
+        <source>Older than installed</source>
+        <translation>比已安装的旧</translation>
+    </message>
+    <message>
+        <location filename="../gui/drives_page.py" line="282" />
+        <source>Tick at least one unit.</source>
+        <translation>请至少勾选一个单元。</translation>
+    </message>
+    <message>
+        <location filename="../gui/drives_page.py" line="297" />
+        <source>Imported {0}.</source>
+        <translation>已导入 {0}。</translation>
+    </message>
+    <message>
+        <location filename="../gui/drives_page.py" line="311" />
+        <source>Exported and verified {0} packages.</source>
+        <translation>已导出并校验 {0} 个资源包。</translation>
+    </message>
+    <message>
+        <location filename="../gui/drives_page.py" line="317" />
+        <source>Working…</source>
+        <translation>正在处理…</translation>
+    </message>
+    <message>
+        <location filename="../gui/drives_page.py" line="328" />
+        <source>Cancelled. Nothing was changed.</source>
+        <translation>已取消，没有做任何改动。</translation>
+    </message>
+</context>
+<context>
     <name>LibraryPage</name>
     <message>
         <location filename="../gui/library_page.py" line="67" />
@@ -114,17 +222,22 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../gui/window.py" line="15" />
+        <location filename="../gui/window.py" line="16" />
         <source>Kebao</source>
         <translation>课包</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="24" />
+        <location filename="../gui/window.py" line="27" />
         <source>Library</source>
         <translation>资源库</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="25" />
+        <location filename="../gui/window.py" line="28" />
+        <source>USB drive</source>
+        <translation>U盘</translation>
+    </message>
+    <message>
+        <location filename="../gui/window.py" line="29" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
@@ -160,59 +273,84 @@
 <context>
     <name>Texts</name>
     <message>
-        <location filename="../texts.py" line="12" />
+        <location filename="../texts.py" line="13" />
         <source>Lesson video</source>
         <translation>课程视频</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="13" />
+        <location filename="../texts.py" line="14" />
         <source>Audio</source>
         <translation>音频</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="14" />
+        <location filename="../texts.py" line="15" />
         <source>Courseware</source>
         <translation>课件</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="15" />
+        <location filename="../texts.py" line="16" />
         <source>Teaching design</source>
         <translation>教学设计</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="16" />
+        <location filename="../texts.py" line="17" />
         <source>Worksheet</source>
         <translation>学习任务单</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="17" />
+        <location filename="../texts.py" line="18" />
         <source>Exercises</source>
         <translation>课后练习</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="18" />
+        <location filename="../texts.py" line="19" />
         <source>Document</source>
         <translation>资料</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="19" />
+        <location filename="../texts.py" line="20" />
         <source>Other</source>
         <translation>其他</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="26" />
+        <location filename="../texts.py" line="27" />
         <source>Downloaded</source>
         <translation>已下载</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="27" />
+        <location filename="../texts.py" line="28" />
         <source>Not downloaded</source>
         <translation>未下载</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="28" />
+        <location filename="../texts.py" line="29" />
         <source>Damaged, import again</source>
         <translation>已损坏，请重新导入</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="38" />
+        <source>{0} s</source>
+        <translation>{0} 秒</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="40" />
+        <source>{0} min {1} s</source>
+        <translation>{0} 分 {1} 秒</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="41" />
+        <source>{0} h {1} min</source>
+        <translation>{0} 小时 {1} 分</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="48" />
+        <source>{done} of {total}</source>
+        <translation>已完成 {done} / {total}</translation>
+    </message>
+    <message>
+        <location filename="../texts.py" line="51" />
+        <source>{done} of {total}, {rate}/s, about {left} left</source>
+        <translation>已完成 {done} / {total}，{rate}/秒，大约还需 {left}</translation>
     </message>
 </context>
 </TS>
