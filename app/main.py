@@ -11,7 +11,14 @@ from app.gui import style
 from app.gui.window import MainWindow
 from app.qt import QApplication
 from app.tasks import Background
+from media import pinyin
 from media.library import Library
+
+
+def warm_up() -> None:
+    """Work that holds the GIL for long, done before the event loop starts so that it can
+    never stall it later (a background import would otherwise freeze the window ~100 ms)."""
+    pinyin.load()
 
 
 def run(data_dir: Path) -> int:
@@ -19,6 +26,7 @@ def run(data_dir: Path) -> int:
     app.setApplicationName("Kebao")
     i18n.install(app)
     style.apply(app)
+    warm_up()
     library = Library(data_dir)
     window = MainWindow(library)
     window.show()

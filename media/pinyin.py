@@ -36,6 +36,12 @@ def keys(title: str) -> tuple[str, str]:
     return "".join(full), "".join(initials)
 
 
+def load() -> None:
+    """Load pypinyin now. Its import holds the GIL for ~100 ms in one call (decoding its
+    dictionaries), so a GUI does it before its event loop starts, not during an import."""
+    importlib.import_module("pypinyin")
+
+
 def preload() -> None:
     """Start loading pypinyin in the background, e.g. while an import copies its files.
 

@@ -111,10 +111,11 @@ def test_play_button_hands_the_video_to_the_player(window: MainWindow, qtbot) ->
     assert resource["role"] == "video" and resource["subtitles"] and lesson == "分数的初步认识"
 
 
-def test_settings_show_where_data_lives_and_who_is_trusted(window: MainWindow) -> None:
+def test_settings_show_where_data_lives_and_who_is_trusted(window: MainWindow, qtbot) -> None:
     window.show_page("settings")
     page = window.settings_page
     assert window.stack.currentWidget() is page
     assert page.data_label.text().endswith("data")
-    assert "2 个资源包" in page.disk_label.text()
+    qtbot.waitUntil(lambda: "2 个资源包" in page.disk_label.text())
+    assert "已用 3" in page.disk_label.text()  # 3xx KB of demo lessons
     assert page.publishers.item(0, 0).text() == "课包演示发布者"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.qt import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from app.tasks import Background
 from media.disk import human_size
 from media.library import Library
 
@@ -30,8 +31,22 @@ class SettingsPage(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        status = self.library.status()
-        self.data_label.setText(status["data_dir"])
+        """Disk use walks every blob: done in the background with a library of its own."""
+        data_dir = self.library.data_dir
+        self.data_label.setText(str(data_dir))
+
+        def work(_job: object) -> dict:
+            with Library(data_dir) as library:
+                return library.status()
+
+        Background(work).on_success(self._show_status).start()
+        keys = self.library.trust.keys()
+        self.publishers.setRowCount(len(keys))
+        for row, key in enumerate(keys):
+            self.publishers.setItem(row, 0, QTableWidgetItem(key.name))
+            self.publishers.setItem(row, 1, QTableWidgetItem(key.key_id))
+
+    def _show_status(self, status: dict) -> None:
         self.disk_label.setText(
             self.tr("{packages} packages, {used} used, {free} free").format(
                 packages=status["packages"],
@@ -39,8 +54,3 @@ class SettingsPage(QWidget):
                 free=human_size(status["bytes_free"]),
             )
         )
-        keys = self.library.trust.keys()
-        self.publishers.setRowCount(len(keys))
-        for row, key in enumerate(keys):
-            self.publishers.setItem(row, 0, QTableWidgetItem(key.name))
-            self.publishers.setItem(row, 1, QTableWidgetItem(key.key_id))
