@@ -19,6 +19,7 @@ import contextlib
 import errno
 import hashlib
 import os
+import re
 import shutil
 import threading
 import uuid
@@ -33,6 +34,7 @@ from media.errors import BlobCorrupt, Cancelled, DiskFull
 from media.manifest import SHA256_RE
 
 CHUNK = 1024 * 1024
+SUFFIX_RE = re.compile(r"\.[A-Za-z0-9]{1,8}\Z")
 # Files in flight, of which at most COPIES are being read, hashed and written at a time;
 # the others are waiting for their copy's fdatasync, which needs neither a CPU nor the
 # source drive. When each copy thread waited for its own fdatasync, import took two to
@@ -75,6 +77,7 @@ class BlobStore:
         self.blobs = data_dir / "blobs"
         self.staging = staging or data_dir / "staging"
         self.quarantine_dir = data_dir / "quarantine"
+        self.named_dir = data_dir / "named"
         for d in (self.blobs, self.staging):
             d.mkdir(parents=True, exist_ok=True)
 
@@ -105,13 +108,36 @@ class BlobStore:
                 if SHA256_RE.match(p.name) and p.name[:2] == sub.name:
                     yield p.name, p.stat().st_size
 
+    def named(self, sha256: str, suffix: str) -> Path:
+        """The blob under a name ending in `suffix` (".srt", ".mp4"): players and viewers
+        choose a demuxer or program by extension. A hard link, so it costs no space;
+        a copy where the filesystem has no hard links."""
+        suffix = suffix.lower() if SUFFIX_RE.match(suffix) else ""
+        path = self.named_dir / f"{sha256}{suffix}"
+        if not path.exists():
+            self.named_dir.mkdir(exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
+            try:
+                os.link(self.path(sha256), tmp)
+            except OSError:
+                shutil.copyfile(self.path(sha256), tmp)
+            os.replace(tmp, path)
+        return path
+
     def delete(self, sha256: str) -> None:
         remove_quietly(self.path(sha256))
+        self._forget_names(sha256)
+
+    def _forget_names(self, sha256: str) -> None:
+        if self.named_dir.is_dir():
+            for p in self.named_dir.glob(f"{sha256}*"):
+                remove_quietly(p)
 
     def quarantine(self, sha256: str) -> Path:
         self.quarantine_dir.mkdir(exist_ok=True)
         dest = self.quarantine_dir / sha256
         os.replace(self.path(sha256), dest)
+        self._forget_names(sha256)
         return dest
 
     def check(self, sha256: str, size: int) -> str | None:

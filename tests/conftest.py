@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,11 @@ import pytest
 # Qt draws into memory in tests unless a test starts its own X server (Xvfb).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("KEBAO_LANG", "zh")
+# libvlc and Qt want a runtime folder; CI as root has none.
+if not os.environ.get("XDG_RUNTIME_DIR"):
+    _runtime = Path(tempfile.mkdtemp(prefix="kebao-runtime-"))
+    _runtime.chmod(0o700)
+    os.environ["XDG_RUNTIME_DIR"] = str(_runtime)
 
 from app import cli
 

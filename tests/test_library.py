@@ -182,3 +182,18 @@ def test_the_catalog_browses_unit_lesson_resource(
     absent = cat.resources(cat.lessons("test.math.g3a", 1)[0]["id"])
     assert absent[0]["unit_state"] == "absent"
     cat.close()
+
+
+def test_players_get_blobs_under_a_name_with_an_extension(kebao, trusted, signed_repo: Repo, data_dir) -> None:
+    from media.store import BlobStore
+
+    assert kebao("import", signed_repo.path).rc == 0
+    store = BlobStore(data_dir)
+    sha = next(b for b in (data_dir / "blobs").rglob("*") if b.is_file()).name
+    named = store.named(sha, ".SRT")
+    assert named.name == f"{sha}.srt" and named.read_bytes() == store.path(sha).read_bytes()
+    assert named.stat().st_ino == store.path(sha).stat().st_ino  # a hard link: no extra space
+    assert store.named(sha, "/../x").name == sha  # a suffix never becomes a path
+    assert kebao("remove", "test.math.g3a").rc == 0
+    assert not named.exists()
+    assert json.loads(kebao("status", "--json").out)["bytes_used"] == 0
