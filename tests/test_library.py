@@ -184,7 +184,9 @@ def test_the_catalog_browses_unit_lesson_resource(
     cat.close()
 
 
-def test_players_get_blobs_under_a_name_with_an_extension(kebao, trusted, signed_repo: Repo, data_dir) -> None:
+def test_players_get_blobs_under_a_name_with_an_extension(
+    kebao, trusted, signed_repo: Repo, data_dir
+) -> None:
     from media.store import BlobStore
 
     assert kebao("import", signed_repo.path).rc == 0
