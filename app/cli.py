@@ -23,12 +23,15 @@ from tqdm import tqdm
 
 from app.paths import default_data_dir
 from media import manifest as mf
+from media.catalog import Catalog
 from media.disk import human_size
 from media.errors import Cancelled, InputInvalid, KebaoError, text
 from media.library import Library
 from media.packer import pack
 from media.repository import FolderSource
 from media.signature import PublicKey, load_private, write_keypair
+from sync.journal import Journal
+from sync.roster import import_roster, report_rows, write_report
 
 EXIT_BAD_INPUT = 2
 STATE_ZH = {"complete": "完整", "partial": "部分安装", "damaged": "有损坏"}
@@ -295,6 +298,53 @@ def cmd_status(args: argparse.Namespace) -> None:
     )
 
 
+def _journal(args: argparse.Namespace) -> Journal:
+    return Journal(Path(args.data_dir))
+
+
+def cmd_learners(args: argparse.Namespace) -> None:
+    with _journal(args) as journal:
+        if args.action == "import":
+            result = import_roster(journal, Path(args.file))
+            _out(
+                text(
+                    f"已导入名单 {args.file}：新增 {result.added} 人，更新 {result.updated} 人，"
+                    f"{result.unchanged} 人无变化",
+                    f"imported {args.file}: {result.added} added, {result.updated} updated, "
+                    f"{result.unchanged} unchanged",
+                )
+            )
+            return
+        learners = journal.learners(args.class_, include_archived=args.all)
+    if args.json:
+        _json([asdict(x) for x in learners])
+        return
+    if not learners:
+        _out(text("还没有学生。", "no learners."))
+    for x in learners:
+        marks = [
+            text("教师", "teacher") if x.teacher else "",
+            text("有密码", "PIN") if x.has_pin else "",
+            text("已停用", "archived") if x.archived else "",
+        ]
+        _out("  ".join([x.class_name, x.name, *filter(None, marks)]))
+
+
+def cmd_report(args: argparse.Namespace) -> None:
+    with _journal(args) as journal:
+        catalog = Catalog(journal.path.parent / "catalog.db")
+        try:
+            rows = report_rows(journal, catalog, args.class_)
+        finally:
+            catalog.close()
+    write_report(rows, Path(args.csv))
+    _out(text(f"已写出 {len(rows)} 行 → {args.csv}", f"wrote {len(rows)} rows to {args.csv}"))
+    if not rows:
+        _out(
+            text("还没有学习记录，报告只有表头。", "no progress recorded yet; the report is empty.")
+        )
+
+
 def cmd_open(args: argparse.Namespace) -> int:
     """No sub-command: open the window (the demo library on first run)."""
     if sys.platform.startswith("linux") and not (
@@ -383,6 +433,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("status", "资源包数量、占用空间与剩余空间", cmd_status)
     p.add_argument("--json", action="store_true")
+
+    p = add("learners", "学生名单：从 CSV 导入、列出", cmd_learners)
+    lsub = p.add_subparsers(dest="action", required=True, metavar="import|list")
+    t = lsub.add_parser(
+        "import",
+        parents=[common],
+        help="从 CSV 导入名单（姓名、班级，可选密码；UTF-8 或 GBK；重复导入不会重复添加）",
+    )
+    t.add_argument("file", metavar="FILE.csv")
+    t = lsub.add_parser("list", parents=[common], help="列出学生")
+    t.add_argument("--class", dest="class_", metavar="NAME", help="只列这个班级")
+    t.add_argument("--all", action="store_true", help="也列出已停用的学生")
+    t.add_argument("--json", action="store_true")
+
+    p = add("report", "学习报告：每个学生每个资源的观看进度（Excel 可直接打开的 CSV）", cmd_report)
+    p.add_argument("--class", dest="class_", metavar="NAME", help="只报告这个班级")
+    p.add_argument("--csv", required=True, metavar="FILE", help="写入的 CSV 文件")
     return parser
 
 
