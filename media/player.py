@@ -112,7 +112,8 @@ class PlayerEvent:
     message: str = ""
 
 
-def _load_vlc() -> Any:
+def load_vlc() -> Any:
+    """The python-vlc module, or PlayerUnavailable when libvlc cannot be loaded."""
     try:
         import vlc
     # python-vlc reports a missing libvlc as ImportError, OSError, NotImplementedError
@@ -125,7 +126,7 @@ def _load_vlc() -> Any:
 def libvlc_version() -> str | None:
     """libvlc's version ("3.0.21 Vetinari"), or None when it cannot be loaded."""
     try:
-        vlc = _load_vlc()
+        vlc = load_vlc()
         return vlc.libvlc_get_version().decode("utf-8", "replace")
     except (PlayerUnavailable, NameError, AttributeError):
         return None
@@ -138,7 +139,7 @@ class VlcEngine:
         self, notify: Callable[[PlayerEvent], None], *, options: Sequence[str] = ()
     ) -> None:
         """`options`: extra libvlc options, e.g. `HEADLESS_OPTIONS` for tests."""
-        vlc = _load_vlc()
+        vlc = load_vlc()
         try:
             instance = vlc.Instance([*BASE_OPTIONS, *options])
         except (OSError, NameError, AttributeError) as err:

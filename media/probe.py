@@ -13,6 +13,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from media.player import PlayerUnavailable, load_vlc
+
 PARSE_TIMEOUT_MS = 15_000
 
 
@@ -21,10 +23,9 @@ class Prober:
         self._vlc: Any = None
         self._instance: Any = None
         try:
-            import vlc
-
+            vlc = load_vlc()
             instance = vlc.Instance(["--no-xlib", "--vout=dummy", "--aout=dummy", "--quiet"])
-        except (ImportError, OSError, NameError, AttributeError):
+        except (PlayerUnavailable, OSError, NameError, AttributeError):
             return
         if instance is not None:
             self._vlc, self._instance = vlc, instance

@@ -201,3 +201,33 @@ def snapshot(data_dir: Path) -> dict[str, object]:
 
 def blob_paths(repo: Path) -> list[Path]:
     return sorted(p for p in (repo / "blobs").rglob("*") if p.is_file())
+
+
+EVENT_TIMEOUT_MS = 20_000  # libvlc events on a noisy 2-core machine
+
+
+def headless_engine(notify):
+    """The real libvlc engine with dummy audio and video outputs."""
+    from media.player import HEADLESS_OPTIONS, VlcEngine
+
+    return VlcEngine(notify, options=HEADLESS_OPTIONS)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path):
+    """The main window, in Chinese, on a fresh library holding the demo."""
+    from app import i18n
+    from app.demo import ensure_demo
+    from app.gui.window import MainWindow
+    from app.qt import QApplication
+    from media.library import Library
+
+    i18n.install(QApplication.instance(), "zh")
+    library = Library(tmp_path / "data")
+    assert ensure_demo(library)
+    win = MainWindow(library, engine_factory=headless_engine)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+    library.close()

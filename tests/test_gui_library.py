@@ -2,28 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from app import i18n
-from app.demo import ensure_demo
 from app.gui.window import MainWindow
-from app.qt import QApplication, Qt
-from media.library import Library
-
-
-@pytest.fixture
-def window(qtbot, tmp_path: Path):
-    i18n.install(QApplication.instance(), "zh")
-    library = Library(tmp_path / "data")
-    assert ensure_demo(library)
-    win = MainWindow(library)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
-    library.close()
+from app.qt import Qt
 
 
 def type_query(qtbot, page, text: str) -> None:

@@ -51,6 +51,7 @@ class LibraryPage(QWidget):
     """Emits `play_requested(resource row, lesson title)` when a teacher picks a video."""
 
     play_requested = Signal(dict, str)
+    queue_requested = Signal(dict, str)  # add to the class period's playlist
 
     def __init__(self, catalog_path: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -137,6 +138,10 @@ class LibraryPage(QWidget):
         self.play_button.setObjectName("play")
         self.play_button.setEnabled(False)
         self.play_button.clicked.connect(lambda: self._play_row(self.resources.currentRow(), 0))
+        self.queue_button = big_button(self.tr("Add to class playlist"))
+        self.queue_button.setObjectName("queue")
+        self.queue_button.setEnabled(False)
+        self.queue_button.clicked.connect(self._queue_row)
         self.resources.currentCellChanged.connect(lambda row, *_: self._update_play_button(row))
 
         right = QWidget()
@@ -144,7 +149,11 @@ class LibraryPage(QWidget):
         rl.addWidget(self.lesson_title)
         rl.addWidget(self.breadcrumb)
         rl.addWidget(self.resources, 1)
-        rl.addWidget(self.play_button, 0, Qt.AlignmentFlag.AlignRight)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.queue_button)
+        buttons.addWidget(self.play_button)
+        rl.addLayout(buttons)
 
         split = QSplitter()
         split.addWidget(self.left)
@@ -254,6 +263,7 @@ class LibraryPage(QWidget):
             and self._lesson_rows[row]["unit_state"] == "installed"
         )
         self.play_button.setEnabled(ok)
+        self.queue_button.setEnabled(ok and self._lesson_rows[row]["role"] in ("video", "audio"))
 
     def _play_row(self, row: int, _column: int) -> None:
         if (
@@ -261,6 +271,11 @@ class LibraryPage(QWidget):
             and self._lesson_rows[row]["unit_state"] == "installed"
         ):
             self.play_requested.emit(self._lesson_rows[row], self._lesson_name)
+
+    def _queue_row(self) -> None:
+        row = self.resources.currentRow()
+        if 0 <= row < len(self._lesson_rows):
+            self.queue_requested.emit(self._lesson_rows[row], self._lesson_name)
 
     # -- search ----------------------------------------------------------------------
 

@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
-from app.gui.drives_page import DrivesPage
+from collections.abc import Callable
+from pathlib import Path
+
+from app.gui.classroom import Classroom, PlaylistItem
+from app.gui.drives_page import DrivesPage, removable_roots
 from app.gui.library_page import LibraryPage
+from app.gui.player_page import EngineFactory, PlayerPage
 from app.gui.settings_page import SettingsPage
 from app.qt import QHBoxLayout, QMainWindow, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 from media.library import Library
+from media.player import VlcEngine
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, library: Library) -> None:
+    def __init__(
+        self,
+        library: Library,
+        engine_factory: EngineFactory = VlcEngine,
+        drive_roots: Callable[[], list[Path]] = removable_roots,
+    ) -> None:
         super().__init__()
         self.library = library
+        self._engine_factory = engine_factory
         self.setWindowTitle(self.tr("Kebao"))
         self.resize(1280, 800)
 
         self.library_page = LibraryPage(library.data_dir / "catalog.db")
-        self.drives_page = DrivesPage(library)
+        self.library_page.play_requested.connect(self.play)
+        self.library_page.queue_requested.connect(
+            lambda resource, lesson: self.classroom().add(PlaylistItem(resource, lesson))
+        )
+        self._classroom: Classroom | None = None
+        self.player_page: PlayerPage | None = None  # made on first play: libvlc starts then
+        self.drives_page = DrivesPage(library, drive_roots)
         self.drives_page.library_changed.connect(self.refresh)
         self.settings_page = SettingsPage(library)
         self.stack = QStackedWidget()
@@ -25,6 +43,7 @@ class MainWindow(QMainWindow):
         nav = QVBoxLayout()
         for key, label, page in (
             ("library", self.tr("Library"), self.library_page),
+            ("classroom", self.tr("Classroom"), None),
             ("drives", self.tr("USB drive"), self.drives_page),
             ("settings", self.tr("Settings"), self.settings_page),
         ):
@@ -32,18 +51,75 @@ class MainWindow(QMainWindow):
             button.setObjectName("nav")
             button.setCheckable(True)
             button.setAutoExclusive(True)
-            button.clicked.connect(lambda _=False, p=page: self.stack.setCurrentWidget(p))
+            if page is None:
+                button.setCheckable(False)
+                button.clicked.connect(self.enter_classroom)
+            else:
+                button.clicked.connect(lambda _=False, p=page: self.stack.setCurrentWidget(p))
+                self.stack.addWidget(page)
             nav.addWidget(button)
             self.nav[key] = button
-            self.stack.addWidget(page)
         nav.addStretch(1)
         self.nav["library"].setChecked(True)
 
         central = QWidget()
         layout = QHBoxLayout(central)
-        layout.addLayout(nav)
+        self.nav_bar = QWidget()
+        self.nav_bar.setLayout(nav)
+        layout.addWidget(self.nav_bar)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+
+    def player(self) -> PlayerPage:
+        if self.player_page is None:
+            self.player_page = PlayerPage(self._engine_factory)
+            self.player_page.fullscreen_requested.connect(self.set_fullscreen)
+            self.stack.addWidget(self.player_page)
+        return self.player_page
+
+    def classroom(self) -> Classroom:
+        if self._classroom is None:
+            player = self.player()
+            self._classroom = Classroom(self, player)
+            self._classroom.play_item.connect(
+                lambda item: self.play(item.resource, item.lesson_title)
+            )
+            self._classroom.left.connect(self.leave_classroom)
+            player.middle.addWidget(self._classroom.list)
+            self._classroom.list.hide()
+        return self._classroom
+
+    def enter_classroom(self) -> None:
+        """Full screen, big controls, the class playlist; Esc leaves."""
+        room = self.classroom()
+        self.player().set_classroom(True)
+        room.list.setVisible(bool(room.items))
+        self.stack.setCurrentWidget(self.player())
+        self.set_fullscreen(True)
+        room.enter()
+
+    def leave_classroom(self) -> None:
+        self.player().set_classroom(False)
+        self.classroom().list.hide()
+        self.player().fullscreen_button.setChecked(False)
+        self.set_fullscreen(False)
+
+    def play(self, resource: dict, lesson_title: str) -> None:
+        """Open a lesson video from the library in the player page."""
+        store = self.library.store
+        name = resource["name"]
+        video = store.named(resource["sha256"], name[name.rfind(".") :] if "." in name else "")
+        subtitles = [store.named(s["sha256"], ".srt") for s in resource["subtitles"]]
+        page = self.player()
+        self.stack.setCurrentWidget(page)
+        page.open(video, lesson_title, subtitles)
+
+    def set_fullscreen(self, on: bool) -> None:
+        self.nav_bar.setVisible(not on)
+        if on:
+            self.showFullScreen()
+        else:
+            self.showNormal()
 
     def show_page(self, key: str) -> None:
         self.nav[key].click()
