@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from app.gui.player_page import PlayerPage
 from app.qt import (
+    QComboBox,
     QKeySequence,
     QListWidget,
     QListWidgetItem,
@@ -62,6 +63,9 @@ class Classroom(QObject):
         self.active = False
         self.black = BlackScreen(window)
         self._was_playing = False
+        self.class_box = QComboBox()
+        self.class_box.setObjectName("class")
+        self.class_box.setToolTip(self.tr("Class (for the play log)"))
         self.list = QListWidget()
         self.list.setObjectName("playlist")
         self.list.setMinimumWidth(360)
@@ -81,6 +85,17 @@ class Classroom(QObject):
                 shortcut.setEnabled(False)
                 shortcut.activated.connect(action)
                 self._shortcuts.append(shortcut)
+
+    def set_classes(self, classes: list[str]) -> None:
+        """The classes a teacher can say this period is for (from the roster)."""
+        current = self.class_box.currentText()
+        self.class_box.clear()
+        self.class_box.addItems(classes or [self.tr("Unassigned class")])
+        index = self.class_box.findText(current)
+        self.class_box.setCurrentIndex(max(index, 0))
+
+    def class_name(self) -> str:
+        return self.class_box.currentText() or self.tr("Unassigned class")
 
     def add(self, item: PlaylistItem) -> None:
         self.items.append(item)

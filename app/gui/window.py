@@ -10,9 +10,11 @@ from app.gui.drives_page import DrivesPage, removable_roots
 from app.gui.library_page import LibraryPage
 from app.gui.player_page import EngineFactory, PlayerPage
 from app.gui.settings_page import SettingsPage
+from app.progress import ProgressRecorder
 from app.qt import QHBoxLayout, QMainWindow, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 from media.library import Library
 from media.player import VlcEngine
+from sync.journal import Journal
 
 
 class MainWindow(QMainWindow):
@@ -25,6 +27,9 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.library = library
         self._engine_factory = engine_factory
+        self.journal = Journal(library.data_dir)
+        self.recorder = ProgressRecorder(self.journal, self)
+        self.learner_id: str | None = None  # whose progress playing records (学生 page sets it)
         self.setWindowTitle(self.tr("Kebao"))
         self.resize(1280, 800)
 
@@ -73,6 +78,7 @@ class MainWindow(QMainWindow):
     def player(self) -> PlayerPage:
         if self.player_page is None:
             self.player_page = PlayerPage(self._engine_factory)
+            self.player_page.event_seen.connect(self.recorder.on_event)
             self.player_page.fullscreen_requested.connect(self.set_fullscreen)
             self.stack.addWidget(self.player_page)
         return self.player_page
@@ -85,34 +91,59 @@ class MainWindow(QMainWindow):
                 lambda item: self.play(item.resource, item.lesson_title)
             )
             self._classroom.left.connect(self.leave_classroom)
-            player.middle.addWidget(self._classroom.list)
-            self._classroom.list.hide()
+            side = QWidget()
+            side.setObjectName("classroom-side")
+            side_layout = QVBoxLayout(side)
+            side_layout.setContentsMargins(0, 0, 0, 0)
+            side_layout.addWidget(self._classroom.class_box)
+            side_layout.addWidget(self._classroom.list, 1)
+            player.middle.addWidget(side)
+            self._classroom_side = side
+            side.hide()
         return self._classroom
 
     def enter_classroom(self) -> None:
         """Full screen, big controls, the class playlist; Esc leaves."""
         room = self.classroom()
+        room.set_classes(sorted({x.class_name for x in self.journal.learners() if not x.teacher}))
         self.player().set_classroom(True)
-        room.list.setVisible(bool(room.items))
+        self._classroom_side.show()
         self.stack.setCurrentWidget(self.player())
         self.set_fullscreen(True)
         room.enter()
 
     def leave_classroom(self) -> None:
+        self.recorder.finish()  # the period's last item gets its play log now
         self.player().set_classroom(False)
-        self.classroom().list.hide()
+        self._classroom_side.hide()
         self.player().fullscreen_button.setChecked(False)
         self.set_fullscreen(False)
 
-    def play(self, resource: dict, lesson_title: str) -> None:
-        """Open a lesson video from the library in the player page."""
+    def play(self, resource: dict, lesson_title: str, start_ms: int | None = None) -> None:
+        """Open a lesson video in the player, where this learner left it (or at `start_ms`)."""
         store = self.library.store
         name = resource["name"]
         video = store.named(resource["sha256"], name[name.rfind(".") :] if "." in name else "")
         subtitles = [store.named(s["sha256"], ".srt") for s in resource["subtitles"]]
+        if start_ms is None:
+            start_ms = 0
+            if self.learner_id is not None:
+                done = self.journal.progress(
+                    self.learner_id, resource["package_id"], resource["sha256"]
+                )
+                start_ms = done.resume_ms if done else 0
+        in_class = self._classroom is not None and self._classroom.active
+        self.recorder.start(
+            resource["package_id"],
+            resource["sha256"],
+            lesson_title,
+            learner_id=None if in_class else self.learner_id,
+            class_name=self._classroom.class_name() if in_class else None,
+            start_ms=start_ms,
+        )
         page = self.player()
         self.stack.setCurrentWidget(page)
-        page.open(video, lesson_title, subtitles)
+        page.open(video, lesson_title, subtitles, start_ms)
 
     def set_fullscreen(self, on: bool) -> None:
         self.nav_bar.setVisible(not on)
