@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from app.demo import import_demo
 from app.gui import style
 from app.gui.window import MainWindow
 from app.qt import QApplication
+from app.settings import Settings
 from app.tasks import Background
 from media import pinyin
 from media.library import Library
@@ -24,6 +26,9 @@ def warm_up() -> None:
 def run(data_dir: Path) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Kebao")
+    settings = Settings.load(data_dir)
+    # The chosen language also picks the sentences of errors from media/ and sync/.
+    os.environ.setdefault("KEBAO_LANG", settings.language)
     i18n.install(app)
     style.apply(app)
     warm_up()

@@ -320,27 +320,57 @@
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../gui/settings_page.py" line="22" />
+        <location filename="../gui/settings_page.py" line="32" />
         <source>Publisher</source>
         <translation>发布者</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="22" />
+        <location filename="../gui/settings_page.py" line="32" />
         <source>Key id</source>
         <translation>密钥编号</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="26" />
+        <location filename="../gui/settings_page.py" line="36" />
         <source>Data folder</source>
         <translation>数据文件夹</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="29" />
+        <location filename="../gui/settings_page.py" line="39" />
         <source>Trusted publishers</source>
         <translation>受信任的发布者</translation>
     </message>
     <message>
+        <location filename="../gui/settings_page.py" line="50" />
+        <source>Automatic (VLC if installed)</source>
+        <translation>自动（已安装 VLC 时用 VLC）</translation>
+    </message>
+    <message>
         <location filename="../gui/settings_page.py" line="51" />
+        <source>VLC</source>
+        <translation>VLC</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="52" />
+        <source>Qt's own player</source>
+        <translation>Qt 自带播放器</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="59" />
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="61" />
+        <source>Player</source>
+        <translation>播放器</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="72" />
+        <source>Saved. It takes effect when Kebao is opened again.</source>
+        <translation>已保存，重新打开课包后生效。</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="92" />
         <source>{packages} packages, {used} used, {free} free</source>
         <translation>{packages} 个资源包，已用 {used}，剩余 {free}</translation>
     </message>

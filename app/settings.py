@@ -1,0 +1,53 @@
+"""The user's settings, kept as a small JSON file in the data folder.
+
+Typed fields with defaults; unknown or damaged files fall back to the defaults, so a
+bad settings file can never stop Kebao from opening.
+
+    >>> s = Settings.load(data_dir)
+    >>> s.language = "en"
+    >>> s.save(data_dir)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from media.disk import write_atomic
+
+FILE = "settings.json"
+LANGUAGES = ("zh", "en")
+PLAYERS = ("auto", "vlc", "qt")
+
+
+@dataclass
+class Settings:
+    language: str = "zh"  # the GUI's language; 简体中文 unless the user chose English
+    player: str = "auto"  # auto: VLC when installed, else Qt's own player
+
+    @classmethod
+    def load(cls, data_dir: Path) -> Settings:
+        try:
+            raw = json.loads((data_dir / FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls()
+        if not isinstance(raw, dict):
+            return cls()
+        settings = cls()
+        for f in fields(cls):
+            value = raw.get(f.name)
+            if isinstance(value, str):
+                setattr(settings, f.name, value)
+        return settings.valid()
+
+    def valid(self) -> Settings:
+        if self.language not in LANGUAGES:
+            self.language = "zh"
+        if self.player not in PLAYERS:
+            self.player = "auto"
+        return self
+
+    def save(self, data_dir: Path) -> None:
+        data = json.dumps(asdict(self.valid()), ensure_ascii=False, indent=1) + "\n"
+        write_atomic(data_dir / FILE, data.encode("utf-8"))
