@@ -42,6 +42,9 @@ def test_a_learner_who_watches_to_the_end_has_completed_it(qtbot, window) -> Non
     assert done.furthest_ms >= done.duration_ms - 500 and done.duration_ms > 5_000
     # Seconds really spent watching: at least most of the video, at most the time it took.
     assert done.duration_ms * 0.6 < done.watched_ms <= elapsed_ms + 500
+    page = window.library_page  # the lesson page shows it to the learner
+    page.results.itemClicked.emit(page.results.item(0))
+    assert page.resources.item(0, 5).text() == "已学完"
 
 
 def test_pause_records_the_position_and_the_next_play_resumes_there(qtbot, window) -> None:
@@ -57,6 +60,9 @@ def test_pause_records_the_position_and_the_next_play_resumes_there(qtbot, windo
     video = fractions_video(window)
     saved = window.journal.progress(learner.id, video["package_id"], video["sha256"])
     assert saved is not None and abs(saved.position_ms - held) < 600 and not saved.completed
+    page = window.library_page
+    page.results.itemClicked.emit(page.results.item(0))
+    assert page.resources.item(0, 5).text() == f"已看 {saved.watched_percent}%"
 
     player.stop()
     window.play(video, "分数的初步认识")  # as if chosen again tomorrow

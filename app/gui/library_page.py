@@ -6,6 +6,7 @@ the background on its own catalog connection, newest query wins.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from app.gui.style import big_button
@@ -118,7 +119,9 @@ class LibraryPage(QWidget):
         self.lesson_title.setWordWrap(True)
         self.breadcrumb = QLabel()
         self.breadcrumb.setObjectName("breadcrumb")
-        self.resources = QTableWidget(0, 5)
+        # How far the current learner got with a resource ("" when nobody is chosen).
+        self.watched: Callable[[str, str], str] = lambda _package, _sha: ""
+        self.resources = QTableWidget(0, 6)
         self.resources.setObjectName("resources")
         self.resources.setHorizontalHeaderLabels(
             [
@@ -127,6 +130,7 @@ class LibraryPage(QWidget):
                 self.tr("Length"),
                 self.tr("Subtitles"),
                 self.tr("Status"),
+                self.tr("Watched"),
             ]
         )
         self.resources.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -249,7 +253,7 @@ class LibraryPage(QWidget):
         for row, r in enumerate(self._lesson_rows):
             subtitles = self.tr("Yes") if r["subtitles"] else ""
             cells = [r["title"], role_name(r["role"]), duration_text(r["duration_ms"]), subtitles,
-                     unit_state_name(r["unit_state"])]  # fmt: skip
+                     unit_state_name(r["unit_state"]), self.watched(r["package_id"], r["sha256"])]  # fmt: skip
             for col, text in enumerate(cells):
                 self.resources.setItem(row, col, QTableWidgetItem(text))
         first_video = next((i for i, r in enumerate(self._lesson_rows) if r["role"] == "video"), 0)

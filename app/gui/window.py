@@ -35,6 +35,7 @@ class MainWindow(QMainWindow):
 
         self.library_page = LibraryPage(library.data_dir / "catalog.db")
         self.library_page.play_requested.connect(self.play)
+        self.library_page.watched = self.watched_text
         self.library_page.queue_requested.connect(
             lambda resource, lesson: self.classroom().add(PlaylistItem(resource, lesson))
         )
@@ -74,6 +75,18 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.nav_bar)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+
+    def watched_text(self, package_id: str, sha256: str) -> str:
+        """The lesson page's 已看 column for the current learner."""
+        if self.learner_id is None:
+            return ""
+        done = self.journal.progress(self.learner_id, package_id, sha256)
+        if done is None:
+            return ""
+        if done.completed:
+            return self.tr("Finished")
+        percent = done.watched_percent
+        return self.tr("{0}% watched").format(percent) if percent is not None else self.tr("Opened")
 
     def player(self) -> PlayerPage:
         if self.player_page is None:

@@ -133,107 +133,112 @@
 <context>
     <name>LibraryPage</name>
     <message>
-        <location filename="../gui/library_page.py" line="68" />
+        <location filename="../gui/library_page.py" line="69" />
         <source>Type a lesson name or pinyin initials, e.g. fsdcbrs</source>
         <translation>输入课名或拼音首字母，例如 fsdcbrs</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="78" />
+        <location filename="../gui/library_page.py" line="79" />
         <source>Stage</source>
         <translation>学段</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="79" />
+        <location filename="../gui/library_page.py" line="80" />
         <source>Grade</source>
         <translation>年级</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="80" />
+        <location filename="../gui/library_page.py" line="81" />
         <source>Subject</source>
         <translation>学科</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="81" />
+        <location filename="../gui/library_page.py" line="82" />
         <source>Edition</source>
         <translation>教材版本</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="82" />
+        <location filename="../gui/library_page.py" line="83" />
         <source>Volume</source>
         <translation>音量</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="86" />
+        <location filename="../gui/library_page.py" line="87" />
         <source>All stages</source>
         <translation>全部学段</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="87" />
+        <location filename="../gui/library_page.py" line="88" />
         <source>All grades</source>
         <translation>全部年级</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="88" />
+        <location filename="../gui/library_page.py" line="89" />
         <source>All subjects</source>
         <translation>全部学科</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="89" />
+        <location filename="../gui/library_page.py" line="90" />
         <source>All editions</source>
         <translation>全部版本</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="90" />
+        <location filename="../gui/library_page.py" line="91" />
         <source>All volumes</source>
         <translation>全部册次</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="110" />
+        <location filename="../gui/library_page.py" line="111" />
         <source>Nothing found. Try fewer characters or pinyin initials.</source>
         <translation>没有找到。试试少输几个字，或输入拼音首字母。</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="116" />
+        <location filename="../gui/library_page.py" line="117" />
         <source>Choose a lesson on the left</source>
         <translation>请在左边选择一课</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="125" />
+        <location filename="../gui/library_page.py" line="128" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="126" />
+        <location filename="../gui/library_page.py" line="129" />
         <source>Type</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="127" />
+        <location filename="../gui/library_page.py" line="130" />
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="128" />
+        <location filename="../gui/library_page.py" line="131" />
         <source>Subtitles</source>
         <translation>字幕</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="129" />
+        <location filename="../gui/library_page.py" line="132" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="137" />
+        <location filename="../gui/library_page.py" line="133" />
+        <source>Watched</source>
+        <translation>学习情况</translation>
+    </message>
+    <message>
+        <location filename="../gui/library_page.py" line="141" />
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="141" />
+        <location filename="../gui/library_page.py" line="145" />
         <source>Add to class playlist</source>
         <translation>加入课堂播放列表</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="250" />
+        <location filename="../gui/library_page.py" line="254" />
         <source>Yes</source>
         <translation>有</translation>
     </message>
@@ -246,24 +251,39 @@
         <translation>课包</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="50" />
+        <location filename="../gui/window.py" line="51" />
         <source>Library</source>
         <translation>资源库</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="51" />
+        <location filename="../gui/window.py" line="52" />
         <source>Classroom</source>
         <translation>课堂模式</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="52" />
+        <location filename="../gui/window.py" line="53" />
         <source>USB drive</source>
         <translation>U盘</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="53" />
+        <location filename="../gui/window.py" line="54" />
         <source>Settings</source>
         <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../gui/window.py" line="87" />
+        <source>Finished</source>
+        <translation>已学完</translation>
+    </message>
+    <message>
+        <location filename="../gui/window.py" line="89" />
+        <source>{0}% watched</source>
+        <translation>已看 {0}%</translation>
+    </message>
+    <message>
+        <location filename="../gui/window.py" line="89" />
+        <source>Opened</source>
+        <translation>已打开</translation>
     </message>
 </context>
 <context>
