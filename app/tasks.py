@@ -70,6 +70,14 @@ class _Runnable(QRunnable):
 _running: set[_Relay] = set()
 
 
+def _default_pool() -> QThreadPool:
+    """Qt's global pool has one thread per core (two on a school PC): an import, a
+    drive scan and a disk-use count must not queue behind each other."""
+    pool = QThreadPool.globalInstance()
+    pool.setMaxThreadCount(max(pool.maxThreadCount(), 6))
+    return pool
+
+
 def failure_sentence(error: BaseException) -> str:
     """What a person is told when background work fails."""
     if isinstance(error, KebaoError):
@@ -127,5 +135,5 @@ class Background(Generic[T]):
         relay.failed.connect(failed)
         if self._progress:
             relay.progressed.connect(self._progress)
-        (pool or QThreadPool.globalInstance()).start(_Runnable(self._fn, job, relay))
+        (pool or _default_pool()).start(_Runnable(self._fn, job, relay))
         return job

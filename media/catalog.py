@@ -362,6 +362,36 @@ class Catalog:
             infos, key=lambda p: (*(_facet_key(k, p.tags.get(k, "")) for k in mf.TAG_KEYS), p.title)
         )
 
+    def package_list(self, **tags: str) -> list[tuple[str, str, str, str]]:
+        """(id, version, title, state) of installed packages, in browse order.
+
+        Reads only the small packages and units tables: what the tree and the drive page
+        need, without `packages()`'s sums over every resource.
+        """
+        where, params = self._tag_filter(tags)
+        sql = f"""
+            SELECT p.id, p.version, p.title, p.stage, p.grade, p.subject, p.edition, p.volume,
+              sum(u.state = 'installed') AS installed, sum(u.state = 'damaged') AS damaged,
+              count(u.idx) AS total
+            FROM packages p JOIN units u ON u.package_id = p.id {where}
+            GROUP BY p.id
+        """  # noqa: S608
+        rows = list(self.db.query(sql, params))
+        rows.sort(key=lambda r: (*(_facet_key(k, r[k] or "") for k in mf.TAG_KEYS), r["title"]))
+        return [
+            (
+                r["id"],
+                r["version"],
+                r["title"],
+                "damaged"
+                if r["damaged"]
+                else "complete"
+                if r["installed"] == r["total"]
+                else "partial",
+            )
+            for r in rows
+        ]
+
     def units(self, package_id: str) -> list[UnitInfo]:
         return [
             UnitInfo(r["package_id"], r["idx"], r["title"], r["state"])

@@ -167,6 +167,8 @@ def test_the_catalog_browses_unit_lesson_resource(
     assert cat.facet("stage") == ["小学"] and cat.facet(
         "subject", stage="小学", grade="三年级"
     ) == ["数学"]
+    assert cat.package_list() == [("test.math.g3a", "2024.09", "数学 三年级上册", "partial")]
+    assert cat.package_list(subject="语文") == []
     units = cat.units("test.math.g3a")
     assert [(u.title, u.state) for u in units] == [
         ("第八单元 分数的初步认识", "installed"),

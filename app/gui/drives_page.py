@@ -41,8 +41,9 @@ from media.library import Library
 from media.repository import INDEX, FolderSource, latest, version_key
 
 POLL_MS = 1000
-# Where desktop Linux (udisks), UOS and Kylin mount removable drives.
-LINUX_MOUNT_ROOTS = ("/media/", "/run/media/", "/mnt/")
+# Where desktop Linux (udisks), UOS and Kylin mount removable drives. Not /mnt: servers
+# and virtual machines mount system volumes there.
+LINUX_MOUNT_ROOTS = ("/media/", "/run/media/")
 
 
 def removable_roots() -> list[Path]:
@@ -232,7 +233,7 @@ class DrivesPage(QWidget):
         if drive is None:
             self._show_packages([])
             return
-        installed = {p.id: (p.version, p.state) for p in self.library.catalog.packages()}
+        installed = {pid: (v, state) for pid, v, _t, state in self.library.catalog.package_list()}
         Background(lambda _job: scan_drive(drive, installed)).on_success(
             lambda found: self._show_packages(found) if self.drive() == drive else None
         ).on_failure(self.status.setText).start()
@@ -298,7 +299,9 @@ class DrivesPage(QWidget):
 
     def export_all(self) -> None:
         drive = self.drive()
-        ids = [p.id for p in self.library.catalog.packages() if p.state == "complete"]
+        ids = [
+            pid for pid, _v, _t, state in self.library.catalog.package_list() if state == "complete"
+        ]
         if drive is None or not ids:
             return
         data_dir = self.library.data_dir

@@ -206,9 +206,11 @@ class LibraryPage(QWidget):
 
     def _fill_tree(self) -> None:
         self.tree.clear()
-        for p in self.catalog.packages(**self._filters(len(mf.TAG_KEYS))):
-            item = QTreeWidgetItem([p.title])
-            item.setData(0, Qt.ItemDataRole.UserRole, (PACKAGE, p.id))
+        for package_id, _version, title, _state in self.catalog.package_list(
+            **self._filters(len(mf.TAG_KEYS))
+        ):
+            item = QTreeWidgetItem([title])
+            item.setData(0, Qt.ItemDataRole.UserRole, (PACKAGE, package_id))
             item.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
             self.tree.addTopLevelItem(item)
 
