@@ -1,9 +1,10 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>Background</name>
     <message>
-        <location filename="../tasks.py" line="78" />
+        <location filename="../tasks.py" line="86"/>
         <source>Something went wrong: {0}</source>
         <translation>出错了：{0}</translation>
     </message>
@@ -11,234 +12,531 @@
 <context>
     <name>Classroom</name>
     <message>
-        <location filename="../gui/classroom.py" line="68" />
+        <location filename="../gui/classroom.py" line="68"/>
         <source>Class (for the play log)</source>
         <translation>班级（用于播放记录）</translation>
     </message>
     <message>
-        <location filename="../gui/classroom.py" line="93" />
-        <location filename="../gui/classroom.py" line="98" />
+        <location filename="../gui/classroom.py" line="93"/>
+        <location filename="../gui/classroom.py" line="98"/>
         <source>Unassigned class</source>
         <translation>未指定班级</translation>
     </message>
 </context>
 <context>
+    <name>CompletionChart</name>
+    <message>
+        <location filename="../gui/learners_page.py" line="496"/>
+        <source>{0}% ({1} of {2})</source>
+        <translation>{0}%（{1}/{2} 人）</translation>
+    </message>
+</context>
+<context>
     <name>DrivesPage</name>
     <message>
-        <location filename="../gui/drives_page.py" line="152" />
+        <location filename="../gui/drives_page.py" line="153"/>
         <source>Insert a USB drive with Kebao packages</source>
         <translation>请插入装有课包资源的U盘</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="158" />
+        <location filename="../gui/drives_page.py" line="159"/>
         <source>Package</source>
         <translation>资源包</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="158" />
+        <location filename="../gui/drives_page.py" line="159"/>
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="158" />
+        <location filename="../gui/drives_page.py" line="159"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="158" />
+        <location filename="../gui/drives_page.py" line="159"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="168" />
+        <location filename="../gui/drives_page.py" line="169"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="171" />
+        <location filename="../gui/drives_page.py" line="172"/>
         <source>Export installed packages to this drive</source>
         <translation>把已安装的资源包导出到此U盘</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="174" />
+        <location filename="../gui/drives_page.py" line="175"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="184" />
+        <location filename="../gui/drives_page.py" line="185"/>
         <source>USB drives</source>
         <translation>U盘</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="189" />
+        <location filename="../gui/drives_page.py" line="190"/>
         <source>Units (untick those you do not need)</source>
         <translation>单元（不需要的请取消勾选）</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="224" />
+        <location filename="../gui/drives_page.py" line="225"/>
         <source>The USB drive was removed.</source>
         <translation>U盘已拔出。</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="244" />
+        <location filename="../gui/drives_page.py" line="245"/>
         <source>Not installed</source>
         <translation>未安装</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="245" />
+        <location filename="../gui/drives_page.py" line="246"/>
         <source>Installed</source>
         <translation>已安装</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="246" />
+        <location filename="../gui/drives_page.py" line="247"/>
         <source>Partly installed</source>
         <translation>部分安装</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="247" />
+        <location filename="../gui/drives_page.py" line="248"/>
         <source>Newer version</source>
         <translation>有新版本</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="248" />
+        <location filename="../gui/drives_page.py" line="249"/>
         <source>Older than installed</source>
         <translation>比已安装的旧</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="282" />
+        <location filename="../gui/drives_page.py" line="283"/>
         <source>Tick at least one unit.</source>
         <translation>请至少勾选一个单元。</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="297" />
+        <location filename="../gui/drives_page.py" line="298"/>
         <source>Imported {0}.</source>
         <translation>已导入 {0}。</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="311" />
+        <location filename="../gui/drives_page.py" line="314"/>
         <source>Exported and verified {0} packages.</source>
         <translation>已导出并校验 {0} 个资源包。</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="317" />
+        <location filename="../gui/drives_page.py" line="320"/>
         <source>Working…</source>
         <translation>正在处理…</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="328" />
+        <location filename="../gui/drives_page.py" line="331"/>
         <source>Cancelled. Nothing was changed.</source>
         <translation>已取消，没有做任何改动。</translation>
     </message>
 </context>
 <context>
+    <name>HomePage</name>
+    <message>
+        <location filename="../gui/home_page.py" line="167"/>
+        <source>Welcome to Kebao</source>
+        <translation>欢迎使用课包</translation>
+    </message>
+    <message>
+        <location filename="../gui/home_page.py" line="169"/>
+        <source>Choose your name to continue where you stopped.</source>
+        <translation>选择你的名字，从上次停下的地方接着学。</translation>
+    </message>
+    <message>
+        <location filename="../gui/home_page.py" line="171"/>
+        <source>Choose my name</source>
+        <translation>选择我的名字</translation>
+    </message>
+    <message>
+        <location filename="../gui/home_page.py" line="183"/>
+        <source>Not you? Choose your name</source>
+        <translation>不是你？选择你的名字</translation>
+    </message>
+    <message>
+        <location filename="../gui/home_page.py" line="191"/>
+        <source>Continue learning</source>
+        <translation>继续学习</translation>
+    </message>
+    <message>
+        <location filename="../gui/home_page.py" line="192"/>
+        <source>Nothing to continue yet. Choose a lesson in the Library.</source>
+        <translation>还没有要继续的课。去资源库选一课吧。</translation>
+    </message>
+    <message>
+        <location filename="../gui/home_page.py" line="196"/>
+        <location filename="../gui/home_page.py" line="308"/>
+        <source>Finished</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location filename="../gui/home_page.py" line="196"/>
+        <source>No lesson finished yet.</source>
+        <translation>还没有学完的课。</translation>
+    </message>
+    <message>
+        <location filename="../gui/home_page.py" line="200"/>
+        <source>Teacher mode</source>
+        <translation>教师模式</translation>
+    </message>
+    <message>
+        <location filename="../gui/home_page.py" line="205"/>
+        <source>Played in class today</source>
+        <translation>今天课堂上播放的课</translation>
+    </message>
+    <message>
+        <location filename="../gui/home_page.py" line="206"/>
+        <source>No lesson was played in class today. Choose one in the Library.</source>
+        <translation>今天课堂上还没有播放过课。去资源库选一课吧。</translation>
+    </message>
+    <message>
+        <location filename="../gui/home_page.py" line="210"/>
+        <source>Recent lessons</source>
+        <translation>最近的课</translation>
+    </message>
+    <message>
+        <location filename="../gui/home_page.py" line="210"/>
+        <source>No lessons in the last two weeks.</source>
+        <translation>最近两周没有上课记录。</translation>
+    </message>
+    <message>
+        <location filename="../gui/home_page.py" line="257"/>
+        <source>Hello, {0}!</source>
+        <translation>{0}，你好！</translation>
+    </message>
+    <message>
+        <location filename="../gui/home_page.py" line="296"/>
+        <source>Stopped at {0} of {1}</source>
+        <translation>上次看到 {0} / {1}</translation>
+    </message>
+    <message>
+        <location filename="../gui/home_page.py" line="299"/>
+        <source>Opened</source>
+        <translation>已打开</translation>
+    </message>
+</context>
+<context>
+    <name>LearnerDialog</name>
+    <message>
+        <location filename="../gui/learners_page.py" line="326"/>
+        <source>Add a learner</source>
+        <translation>添加学生</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="356"/>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="360"/>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="361"/>
+        <source>Class</source>
+        <translation>班级</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="362"/>
+        <source>Avatar colour</source>
+        <translation>头像颜色</translation>
+    </message>
+</context>
+<context>
+    <name>LearnersPage</name>
+    <message>
+        <location filename="../gui/learners_page.py" line="171"/>
+        <source>Today {0}</source>
+        <translation>今天 {0}</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="173"/>
+        <source>Yesterday {0}</source>
+        <translation>昨天 {0}</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="217"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="528"/>
+        <source>Add learner</source>
+        <translation>添加学生</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="531"/>
+        <location filename="../gui/learners_page.py" line="727"/>
+        <location filename="../gui/learners_page.py" line="737"/>
+        <source>Teacher mode</source>
+        <translation>教师模式</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="544"/>
+        <source>No teacher PIN is set yet: anyone can enter teacher mode.</source>
+        <translation>还没有设置教师密码：任何人都能进入教师模式。</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="546"/>
+        <source>Set teacher PIN</source>
+        <translation>设置教师密码</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="571"/>
+        <source>No learners yet. A teacher adds them in teacher mode, or IT staff import a class list (kebao learners import).</source>
+        <translation>还没有学生。老师可以在教师模式中添加，或由信息技术人员导入班级名单（kebao learners import）。</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="592"/>
+        <source>Lesson</source>
+        <translation>课</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="593"/>
+        <source>Resource</source>
+        <translation>资源</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="594"/>
+        <source>Watched</source>
+        <translation>观看进度</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="595"/>
+        <source>Completed</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="596"/>
+        <source>Last watched</source>
+        <translation>最后观看</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="605"/>
+        <location filename="../gui/learners_page.py" line="878"/>
+        <source>Archive learner</source>
+        <translation>归档学生</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="621"/>
+        <source>Progress</source>
+        <translation>学习进度</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="622"/>
+        <location filename="../gui/learners_page.py" line="849"/>
+        <source>Class completion</source>
+        <translation>班级完成情况</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="635"/>
+        <source>All classes</source>
+        <translation>全部班级</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="727"/>
+        <source>Leave teacher mode</source>
+        <translation>退出教师模式</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="736"/>
+        <source>Teacher mode: {0}</source>
+        <translation>教师模式：{0}</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="740"/>
+        <source>Now learning: {0}</source>
+        <translation>正在学习：{0}</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="742"/>
+        <source>Tap your name to start</source>
+        <translation>点一下你的名字，开始学习</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="768"/>
+        <source>{0}, enter your PIN</source>
+        <translation>{0}，请输入你的密码</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="797"/>
+        <source>Teacher PIN</source>
+        <translation>请输入教师密码</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="816"/>
+        <source>Tap a learner to see their progress.</source>
+        <translation>点一个学生，查看学习进度。</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="819"/>
+        <source>{0} ({1})</source>
+        <translation>{0}（{1}）</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="831"/>
+        <source>{0} has not watched anything yet.</source>
+        <translation>{0}还没有学习记录。</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="836"/>
+        <source>(removed from the library)</source>
+        <translation>（已从资源库删除）</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="840"/>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="849"/>
+        <source>Choose a class above.</source>
+        <translation>请在上方选择一个班级。</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="851"/>
+        <source>{0}: share of the class that completed each lesson</source>
+        <translation>{0}：各课完成的学生比例</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="852"/>
+        <source>Nobody in this class has watched a lesson yet.</source>
+        <translation>这个班还没有人学过课。</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="880"/>
+        <source>Archive {0} ({1})? They leave the list of names; their progress stays in the reports.</source>
+        <translation>归档{0}（{1}）？归档后不再出现在名单中，学习记录仍保留在报告里。</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="887"/>
+        <source>Archive</source>
+        <translation>归档</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="910"/>
+        <source>Teachers</source>
+        <translation>教师</translation>
+    </message>
+</context>
+<context>
     <name>LibraryPage</name>
     <message>
-        <location filename="../gui/library_page.py" line="69" />
+        <location filename="../gui/library_page.py" line="69"/>
         <source>Type a lesson name or pinyin initials, e.g. fsdcbrs</source>
         <translation>输入课名或拼音首字母，例如 fsdcbrs</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="79" />
+        <location filename="../gui/library_page.py" line="79"/>
         <source>Stage</source>
         <translation>学段</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="80" />
+        <location filename="../gui/library_page.py" line="80"/>
         <source>Grade</source>
         <translation>年级</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="81" />
+        <location filename="../gui/library_page.py" line="81"/>
         <source>Subject</source>
         <translation>学科</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="82" />
+        <location filename="../gui/library_page.py" line="82"/>
         <source>Edition</source>
         <translation>教材版本</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="83" />
+        <location filename="../gui/library_page.py" line="83"/>
         <source>Volume</source>
         <translation>音量</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="87" />
+        <location filename="../gui/library_page.py" line="87"/>
         <source>All stages</source>
         <translation>全部学段</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="88" />
+        <location filename="../gui/library_page.py" line="88"/>
         <source>All grades</source>
         <translation>全部年级</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="89" />
+        <location filename="../gui/library_page.py" line="89"/>
         <source>All subjects</source>
         <translation>全部学科</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="90" />
+        <location filename="../gui/library_page.py" line="90"/>
         <source>All editions</source>
         <translation>全部版本</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="91" />
+        <location filename="../gui/library_page.py" line="91"/>
         <source>All volumes</source>
         <translation>全部册次</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="111" />
+        <location filename="../gui/library_page.py" line="111"/>
         <source>Nothing found. Try fewer characters or pinyin initials.</source>
         <translation>没有找到。试试少输几个字，或输入拼音首字母。</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="117" />
+        <location filename="../gui/library_page.py" line="117"/>
         <source>Choose a lesson on the left</source>
         <translation>请在左边选择一课</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="128" />
+        <location filename="../gui/library_page.py" line="128"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="129" />
+        <location filename="../gui/library_page.py" line="129"/>
         <source>Type</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="130" />
+        <location filename="../gui/library_page.py" line="130"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="131" />
+        <location filename="../gui/library_page.py" line="131"/>
         <source>Subtitles</source>
         <translation>字幕</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="132" />
+        <location filename="../gui/library_page.py" line="132"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="133" />
+        <location filename="../gui/library_page.py" line="133"/>
         <source>Watched</source>
         <translation>学习情况</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="141" />
+        <location filename="../gui/library_page.py" line="141"/>
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="145" />
+        <location filename="../gui/library_page.py" line="145"/>
         <source>Add to class playlist</source>
         <translation>加入课堂播放列表</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="254" />
+        <location filename="../gui/library_page.py" line="256"/>
         <source>Yes</source>
         <translation>有</translation>
     </message>
@@ -246,234 +544,349 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../gui/window.py" line="33" />
+        <location filename="../gui/window.py" line="33"/>
         <source>Kebao</source>
         <translation>课包</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="51" />
+        <location filename="../gui/window.py" line="51"/>
         <source>Library</source>
         <translation>资源库</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="52" />
+        <location filename="../gui/window.py" line="52"/>
         <source>Classroom</source>
         <translation>课堂模式</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="53" />
+        <location filename="../gui/window.py" line="53"/>
         <source>USB drive</source>
         <translation>U盘</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="54" />
+        <location filename="../gui/window.py" line="54"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="87" />
+        <location filename="../gui/window.py" line="87"/>
         <source>Finished</source>
         <translation>已学完</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="89" />
+        <location filename="../gui/window.py" line="89"/>
         <source>{0}% watched</source>
         <translation>已看 {0}%</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="89" />
+        <location filename="../gui/window.py" line="89"/>
         <source>Opened</source>
         <translation>已打开</translation>
     </message>
 </context>
 <context>
+    <name>PdfView</name>
+    <message>
+        <location filename="../gui/pdf_view.py" line="101"/>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location filename="../gui/pdf_view.py" line="104"/>
+        <source>Previous page</source>
+        <translation>上一页</translation>
+    </message>
+    <message>
+        <location filename="../gui/pdf_view.py" line="107"/>
+        <source>Next page</source>
+        <translation>下一页</translation>
+    </message>
+    <message>
+        <location filename="../gui/pdf_view.py" line="112"/>
+        <source>Whole page</source>
+        <translation>整页显示</translation>
+    </message>
+    <message>
+        <location filename="../gui/pdf_view.py" line="116"/>
+        <source>Open in another program</source>
+        <translation>用其他程序打开</translation>
+    </message>
+    <message>
+        <location filename="../gui/pdf_view.py" line="189"/>
+        <source>Page {0} of {1}</source>
+        <translation>第 {0} / {1} 页</translation>
+    </message>
+</context>
+<context>
+    <name>PinDialog</name>
+    <message>
+        <location filename="../gui/learners_page.py" line="251"/>
+        <source>PIN</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="268"/>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="277"/>
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="299"/>
+        <source>A PIN has 4 to 8 digits.</source>
+        <translation>密码是 4–8 位数字。</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="302"/>
+        <source>Checking…</source>
+        <translation>正在核对…</translation>
+    </message>
+</context>
+<context>
+    <name>PlayerBackend</name>
+    <message>
+        <location filename="../player_backend.py" line="61"/>
+        <source>VLC was not found, so Qt&apos;s own player is used; some formats (such as RMVB and FLV) may not play</source>
+        <translation>未找到 VLC，已改用 Qt 自带播放器；部分格式（如 RMVB、FLV）可能无法播放</translation>
+    </message>
+</context>
+<context>
     <name>PlayerPage</name>
     <message>
-        <location filename="../gui/player_page.py" line="102" />
-        <location filename="../gui/player_page.py" line="232" />
-        <location filename="../gui/player_page.py" line="236" />
+        <location filename="../gui/player_page.py" line="102"/>
+        <location filename="../gui/player_page.py" line="232"/>
+        <location filename="../gui/player_page.py" line="236"/>
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="105" />
+        <location filename="../gui/player_page.py" line="105"/>
         <source>−10 s</source>
         <translation>后退 10 秒</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="108" />
+        <location filename="../gui/player_page.py" line="108"/>
         <source>+10 s</source>
         <translation>前进 10 秒</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="133" />
-        <location filename="../gui/player_page.py" line="199" />
+        <location filename="../gui/player_page.py" line="133"/>
+        <location filename="../gui/player_page.py" line="199"/>
         <source>Subtitles on</source>
         <translation>字幕：开</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="138" />
+        <location filename="../gui/player_page.py" line="138"/>
         <source>Full screen</source>
         <translation>全屏</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="154" />
+        <location filename="../gui/player_page.py" line="154"/>
         <source>Speed</source>
         <translation>倍速</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="154" />
+        <location filename="../gui/player_page.py" line="154"/>
         <source>Volume</source>
         <translation>音量</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="199" />
+        <location filename="../gui/player_page.py" line="199"/>
         <source>Subtitles off</source>
         <translation>字幕：关</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="230" />
+        <location filename="../gui/player_page.py" line="230"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
 </context>
 <context>
+    <name>Session</name>
+    <message>
+        <location filename="../session.py" line="26"/>
+        <source>That PIN is not right. Please try again.</source>
+        <translation>密码不对，请再试一次。</translation>
+    </message>
+</context>
+<context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../gui/settings_page.py" line="32" />
+        <location filename="../gui/settings_page.py" line="32"/>
         <source>Publisher</source>
         <translation>发布者</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="32" />
+        <location filename="../gui/settings_page.py" line="32"/>
         <source>Key id</source>
         <translation>密钥编号</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="36" />
+        <location filename="../gui/settings_page.py" line="36"/>
         <source>Data folder</source>
         <translation>数据文件夹</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="39" />
+        <location filename="../gui/settings_page.py" line="39"/>
         <source>Trusted publishers</source>
         <translation>受信任的发布者</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="50" />
+        <location filename="../gui/settings_page.py" line="50"/>
         <source>Automatic (VLC if installed)</source>
         <translation>自动（已安装 VLC 时用 VLC）</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="51" />
+        <location filename="../gui/settings_page.py" line="51"/>
         <source>VLC</source>
         <translation>VLC</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="52" />
-        <source>Qt's own player</source>
+        <location filename="../gui/settings_page.py" line="52"/>
+        <source>Qt&apos;s own player</source>
         <translation>Qt 自带播放器</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="59" />
+        <location filename="../gui/settings_page.py" line="59"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="61" />
+        <location filename="../gui/settings_page.py" line="61"/>
         <source>Player</source>
         <translation>播放器</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="72" />
+        <location filename="../gui/settings_page.py" line="72"/>
         <source>Saved. It takes effect when Kebao is opened again.</source>
         <translation>已保存，重新打开课包后生效。</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="92" />
+        <location filename="../gui/settings_page.py" line="92"/>
         <source>{packages} packages, {used} used, {free} free</source>
         <translation>{packages} 个资源包，已用 {used}，剩余 {free}</translation>
     </message>
 </context>
 <context>
+    <name>TeacherPinDialog</name>
+    <message>
+        <location filename="../gui/learners_page.py" line="393"/>
+        <source>Set the teacher PIN</source>
+        <translation>设置教师密码</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="396"/>
+        <source>Teacher mode will ask for this PIN. Write it down somewhere safe: students must not know it.</source>
+        <translation>进入教师模式时需要输入这个密码。请记在安全的地方，不要让学生知道。</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="408"/>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="411"/>
+        <source>Teacher&apos;s name</source>
+        <translation>教师姓名</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="412"/>
+        <source>PIN (4–8 digits)</source>
+        <translation>密码（4–8 位数字）</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="413"/>
+        <source>PIN again</source>
+        <translation>再输一次密码</translation>
+    </message>
+    <message>
+        <location filename="../gui/learners_page.py" line="427"/>
+        <source>The two PINs are not the same.</source>
+        <translation>两次输入的密码不一样。</translation>
+    </message>
+</context>
+<context>
     <name>Texts</name>
     <message>
-        <location filename="../texts.py" line="13" />
+        <location filename="../texts.py" line="13"/>
         <source>Lesson video</source>
         <translation>课程视频</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="14" />
+        <location filename="../texts.py" line="14"/>
         <source>Audio</source>
         <translation>音频</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="15" />
+        <location filename="../texts.py" line="15"/>
         <source>Courseware</source>
         <translation>课件</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="16" />
+        <location filename="../texts.py" line="16"/>
         <source>Teaching design</source>
         <translation>教学设计</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="17" />
+        <location filename="../texts.py" line="17"/>
         <source>Worksheet</source>
         <translation>学习任务单</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="18" />
+        <location filename="../texts.py" line="18"/>
         <source>Exercises</source>
         <translation>课后练习</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="19" />
+        <location filename="../texts.py" line="19"/>
         <source>Document</source>
         <translation>资料</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="20" />
+        <location filename="../texts.py" line="20"/>
         <source>Other</source>
         <translation>其他</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="27" />
+        <location filename="../texts.py" line="27"/>
         <source>Downloaded</source>
         <translation>已下载</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="28" />
+        <location filename="../texts.py" line="28"/>
         <source>Not downloaded</source>
         <translation>未下载</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="29" />
+        <location filename="../texts.py" line="29"/>
         <source>Damaged, import again</source>
         <translation>已损坏，请重新导入</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="38" />
+        <location filename="../texts.py" line="38"/>
         <source>{0} s</source>
         <translation>{0} 秒</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="40" />
+        <location filename="../texts.py" line="40"/>
         <source>{0} min {1} s</source>
         <translation>{0} 分 {1} 秒</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="41" />
+        <location filename="../texts.py" line="41"/>
         <source>{0} h {1} min</source>
         <translation>{0} 小时 {1} 分</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="48" />
+        <location filename="../texts.py" line="48"/>
         <source>{done} of {total}</source>
         <translation>已完成 {done} / {total}</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="51" />
+        <location filename="../texts.py" line="51"/>
         <source>{done} of {total}, {rate}/s, about {left} left</source>
         <translation>已完成 {done} / {total}，{rate}/秒，大约还需 {left}</translation>
     </message>
