@@ -146,7 +146,7 @@ class QtEngine(QObject):
         self.notice = ""  # why this engine was chosen, said once by the page (player_backend)
         self._notify = notify
         self._released = False
-        self._lock = threading.Lock()  # the snapshot; video frames may arrive on Qt's threads
+        self._lock = threading.Lock()  # the snapshot, read from any thread
         self._state = PlayerState.IDLE
         self._time = 0
         self._duration = 0
@@ -166,7 +166,11 @@ class QtEngine(QObject):
         self._player.errorOccurred.connect(self._on_error)
         self._player.durationChanged.connect(self._on_duration)
         self._player.positionChanged.connect(self._on_position)
-        self._output.videoSink().videoFrameChanged.connect(self._on_frame)
+        # Queued: while stop() holds the GIL and waits for the video thread, that thread may
+        # hand the sink a last (empty) frame; a direct call into Python would deadlock.
+        self._output.videoSink().videoFrameChanged.connect(
+            self._on_frame, Qt.ConnectionType.QueuedConnection
+        )
         # The page owns the video widget once it shows it, and calls release() before it
         # goes; should it not, subtitles stop being drawn rather than raising. The slot
         # must not reach this object, which may be half torn down by then.
