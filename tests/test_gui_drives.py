@@ -122,6 +122,7 @@ def test_export_to_the_drive_writes_a_verified_repository(
     drive.mkdir()
     drives.append(drive)
     qtbot.waitUntil(lambda: page.drive() == drive, timeout=PLUG_TIMEOUT_MS)
+    assert page.export_button.isEnabled()  # at once, not after the drive's scan
     qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "已导出并校验" in page.status.text(), timeout=20_000)
     assert (drive / "课包" / "kebao-repo.json").is_file()

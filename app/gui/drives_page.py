@@ -230,6 +230,7 @@ class DrivesPage(QWidget):
 
     def _scan(self) -> None:
         drive = self.drive()
+        self._set_busy(self._job is not None)  # export needs only a drive, not the scan
         if drive is None:
             self._show_packages([])
             return
