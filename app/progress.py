@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.qt import QObject, QThreadPool
+from app.qt import QObject, QThreadPool, Signal
 from app.tasks import Background
 from media.player import EventKind, PlayerEvent
 from sync.journal import Journal
@@ -37,7 +37,12 @@ class _Item:
 
 
 class ProgressRecorder(QObject):
-    """Feed it the player's events (`on_event`) between `start()` and `finish()`."""
+    """Feed it the player's events (`on_event`) between `start()` and `finish()`.
+
+    Emits `recorded` on the GUI thread after each write reached the journal.
+    """
+
+    recorded = Signal()
 
     def __init__(self, journal: Journal, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -131,6 +136,6 @@ class ProgressRecorder(QObject):
         self._write(lambda _job: self.journal.record_play(*args, mode="classroom"))
 
     def _write(self, fn) -> None:
-        Background(fn).on_failure(
+        Background(fn).on_success(lambda _result: self.recorded.emit()).on_failure(
             lambda message: log.error("journal write failed: %s", message)
         ).start(self._pool)

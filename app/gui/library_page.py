@@ -38,6 +38,7 @@ from media import manifest as mf
 from media.catalog import Catalog, SearchHit
 
 SEARCH_DELAY_MS = 150
+WATCHED = 5  # the lesson table's 已看 column
 LESSON, UNIT, PACKAGE = "lesson", "unit", "package"
 
 
@@ -147,12 +148,17 @@ class LibraryPage(QWidget):
         self.queue_button.setEnabled(False)
         self.queue_button.clicked.connect(self._queue_row)
         self.resources.currentCellChanged.connect(lambda row, *_: self._update_play_button(row))
+        self.message = QLabel()
+        self.message.setObjectName("library-message")
+        self.message.setWordWrap(True)
+        self.message.hide()
 
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.addWidget(self.lesson_title)
         rl.addWidget(self.breadcrumb)
         rl.addWidget(self.resources, 1)
+        rl.addWidget(self.message)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.queue_button)
@@ -246,7 +252,20 @@ class LibraryPage(QWidget):
         else:
             item.setExpanded(not item.isExpanded())
 
+    def show_message(self, sentence: str) -> None:
+        """Why the chosen resource could not be opened; gone with the next lesson shown."""
+        self.message.setText(sentence)
+        self.message.show()
+
+    def refresh_watched(self) -> None:
+        """Re-read the 已看 column (another learner now uses Kebao, or one watched more)."""
+        for row, r in enumerate(self._lesson_rows):
+            self.resources.setItem(
+                row, WATCHED, QTableWidgetItem(self.watched(r["package_id"], r["sha256"]))
+            )
+
     def show_lesson(self, lesson_id: int, title: str, breadcrumb: str) -> None:
+        self.message.hide()
         self.lesson_title.setText(title)
         self.breadcrumb.setText(breadcrumb)
         self._lesson_name = title
@@ -268,8 +287,10 @@ class LibraryPage(QWidget):
             0 <= row < len(self._lesson_rows)
             and self._lesson_rows[row]["unit_state"] == "installed"
         )
+        playable = ok and self._lesson_rows[row]["role"] in ("video", "audio")
         self.play_button.setEnabled(ok)
-        self.queue_button.setEnabled(ok and self._lesson_rows[row]["role"] in ("video", "audio"))
+        self.play_button.setText(self.tr("Play") if playable or not ok else self.tr("Open"))
+        self.queue_button.setEnabled(playable)
 
     def _play_row(self, row: int, _column: int) -> None:
         if (

@@ -1,8 +1,9 @@
 """播放器: a lesson video embedded in the window, with big touch controls.
 
-libvlc (media.player.VlcEngine) draws into `VideoSurface`'s native window. Its events
-arrive on libvlc's threads and are marshalled to the GUI thread by a queued signal;
-the page calls the engine only from the GUI thread.
+libvlc (media.player.VlcEngine) draws into `VideoSurface`'s native window; Qt's own
+player (app.player_qt.QtEngine), which stands in when VLC is missing, brings a widget of
+its own. Engine events arrive on the engines' threads and are marshalled to the GUI
+thread by a queued signal; the page calls the engine only from the GUI thread.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.gui.style import BIG, big_button
+from app.player_backend import Engine, backend_notice, make_engine
 from app.qt import (
     QBoxLayout,
     QComboBox,
@@ -26,7 +28,7 @@ from app.qt import (
     Signal,
 )
 from media.errors import KebaoError
-from media.player import EventKind, PlayerEvent, PlayerState, VlcEngine
+from media.player import EventKind, PlayerEvent, PlayerState
 
 SPEEDS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 CLASSROOM_STYLE = """
@@ -35,7 +37,7 @@ QLabel { font-size: 24pt; }
 QSlider { min-height: 64px; }
 QListWidget { font-size: 20pt; }
 """
-EngineFactory = Callable[[Callable[[PlayerEvent], None]], VlcEngine]
+EngineFactory = Callable[[Callable[[PlayerEvent], None]], Engine]
 
 
 def clock(ms: int) -> str:
@@ -72,13 +74,13 @@ class PlayerPage(QWidget):
     fullscreen_requested = Signal(bool)
 
     def __init__(
-        self, engine_factory: EngineFactory = VlcEngine, parent: QWidget | None = None
+        self, engine_factory: EngineFactory = make_engine, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self._bridge = _Bridge(self)
         self._bridge.event.connect(self._on_event)
-        self.engine: VlcEngine | None = None
-        self.unavailable = ""
+        self.engine: Engine | None = None
+        self.unavailable = ""  # why nothing can play (what to install), shown on open
         bridge = self._bridge
 
         def notify(event: PlayerEvent) -> None:
@@ -90,10 +92,12 @@ class PlayerPage(QWidget):
             self.engine = engine_factory(notify)
         except KebaoError as e:
             self.unavailable = str(e)
+        self._notice = backend_notice(self.engine)  # said once, on the first open
+        own_video = getattr(self.engine, "video_widget", None)
 
         self.title = QLabel()
         self.title.setObjectName("player-title")
-        self.surface = VideoSurface()
+        self.surface = own_video() if own_video is not None else VideoSurface()
         self.message = QLabel(self.unavailable)
         self.message.setObjectName("player-message")
         self.message.setWordWrap(True)
@@ -165,7 +169,7 @@ class PlayerPage(QWidget):
         layout.addLayout(self.middle, 1)
         layout.addWidget(self.seek_bar)
         layout.addLayout(self.controls)
-        self._attached = False
+        self._attached = own_video is not None  # its widget is its window
 
     def set_classroom(self, on: bool) -> None:
         """Classroom size: controls readable and touchable from the back row."""
@@ -186,7 +190,9 @@ class PlayerPage(QWidget):
             self.engine.attach(int(self.surface.winId()))
             self._attached = True
         self.title.setText(title)
-        self.message.hide()
+        self.message.setText(self._notice)
+        self.message.setVisible(bool(self._notice))
+        self._notice = ""
         self.engine.load(path, subtitles, start_ms=start_ms)
         self.engine.set_subtitles(self.subtitles_button.isChecked())
         self.engine.play()
@@ -199,7 +205,7 @@ class PlayerPage(QWidget):
         self.subtitles_button.setText(self.tr("Subtitles on") if on else self.tr("Subtitles off"))
         self._engine_call(lambda e: e.set_subtitles(on))
 
-    def _engine_call(self, fn: Callable[[VlcEngine], object]) -> None:
+    def _engine_call(self, fn: Callable[[Engine], object]) -> None:
         if self.engine is not None:
             fn(self.engine)
 

@@ -1,4 +1,9 @@
-"""The main window: a column of big page buttons on the left, the page on the right."""
+"""The main window: a column of big page buttons on the left, the page on the right.
+
+Pages: 首页 (home), 资源库 (library), 课堂 (classroom: the player, full screen), 学生
+(learners), U盘 (drives), 设置 (settings). The player and the PDF view are made on first
+use. One `Session` says who uses Kebao now; playing records progress for that learner.
+"""
 
 from __future__ import annotations
 
@@ -7,33 +12,51 @@ from pathlib import Path
 
 from app.gui.classroom import Classroom, PlaylistItem
 from app.gui.drives_page import DrivesPage, removable_roots
+from app.gui.home_page import HomePage
+from app.gui.learners_page import LearnersPage
 from app.gui.library_page import LibraryPage
+from app.gui.pdf_view import PdfView, open_courseware
 from app.gui.player_page import EngineFactory, PlayerPage
 from app.gui.settings_page import SettingsPage
+from app.player_backend import make_engine
 from app.progress import ProgressRecorder
 from app.qt import QHBoxLayout, QMainWindow, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from app.session import Session
+from app.settings import Settings
+from media.errors import KebaoError
 from media.library import Library
-from media.player import VlcEngine
 from sync.journal import Journal
+
+PLAYABLE = ("video", "audio")  # other resources are documents: the PDF view or the system's
 
 
 class MainWindow(QMainWindow):
     def __init__(
         self,
         library: Library,
-        engine_factory: EngineFactory = VlcEngine,
+        engine_factory: EngineFactory | None = None,
         drive_roots: Callable[[], list[Path]] = removable_roots,
     ) -> None:
+        """`engine_factory` makes the player's engine; by default the one 设置 chose."""
         super().__init__()
         self.library = library
-        self._engine_factory = engine_factory
+        self._engine_factory = engine_factory or (
+            lambda notify: make_engine(notify, Settings.load(library.data_dir).player)
+        )
         self.journal = Journal(library.data_dir)
+        self.session = Session(self.journal, self)
+        self.session.changed.connect(self._session_changed)
         self.recorder = ProgressRecorder(self.journal, self)
-        self.learner_id: str | None = None  # whose progress playing records (学生 page sets it)
+        self.recorder.recorded.connect(lambda: self.library_page.refresh_watched())
+        self.learner_id: str | None = None  # whose progress playing records (the session's)
         self.setWindowTitle(self.tr("Kebao"))
         self.resize(1280, 800)
 
-        self.library_page = LibraryPage(library.data_dir / "catalog.db")
+        catalog_path = library.data_dir / "catalog.db"
+        self.home_page = HomePage(self.session, catalog_path)
+        self.home_page.resume_requested.connect(self.play)
+        self.home_page.choose_profile_requested.connect(lambda: self.show_page("learners"))
+        self.library_page = LibraryPage(catalog_path)
         self.library_page.play_requested.connect(self.play)
         self.library_page.watched = self.watched_text
         self.library_page.queue_requested.connect(
@@ -41,6 +64,10 @@ class MainWindow(QMainWindow):
         )
         self._classroom: Classroom | None = None
         self.player_page: PlayerPage | None = None  # made on first play: libvlc starts then
+        self.pdf_page: PdfView | None = None  # made on the first courseware opened
+        self._before_pdf: QWidget | None = None
+        self.learners_page = LearnersPage(self.session, catalog_path)
+        self.learners_page.profile_chosen.connect(lambda _id: self.show_page("home"))
         self.drives_page = DrivesPage(library, drive_roots)
         self.drives_page.library_changed.connect(self.refresh)
         self.settings_page = SettingsPage(library)
@@ -48,8 +75,10 @@ class MainWindow(QMainWindow):
         self.nav: dict[str, QPushButton] = {}
         nav = QVBoxLayout()
         for key, label, page in (
+            ("home", self.tr("Home"), self.home_page),
             ("library", self.tr("Library"), self.library_page),
             ("classroom", self.tr("Classroom"), None),
+            ("learners", self.tr("Learners"), self.learners_page),
             ("drives", self.tr("USB drive"), self.drives_page),
             ("settings", self.tr("Settings"), self.settings_page),
         ):
@@ -66,7 +95,9 @@ class MainWindow(QMainWindow):
             nav.addWidget(button)
             self.nav[key] = button
         nav.addStretch(1)
-        self.nav["library"].setChecked(True)
+        # A school that keeps a roster opens on 首页 (a student picks their name and goes
+        # on); without one (a new install, the demo) it opens on the library.
+        self.show_page("home" if self.journal.learners() else "library")
 
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -75,6 +106,18 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.nav_bar)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+
+    def _session_changed(self) -> None:
+        """Someone else uses Kebao now: what plays is no longer the last person's."""
+        if self.session.learner_id != self.learner_id:
+            if self.player_page is not None and not self._in_class():
+                self.player_page.stop()
+            self.recorder.finish()
+            self.learner_id = self.session.learner_id
+            self.library_page.refresh_watched()
+
+    def _in_class(self) -> bool:
+        return self._classroom is not None and self._classroom.active
 
     def watched_text(self, package_id: str, sha256: str) -> str:
         """The lesson page's 已看 column for the current learner."""
@@ -133,7 +176,11 @@ class MainWindow(QMainWindow):
         self.set_fullscreen(False)
 
     def play(self, resource: dict, lesson_title: str, start_ms: int | None = None) -> None:
-        """Open a lesson video in the player, where this learner left it (or at `start_ms`)."""
+        """Open a lesson video in the player, where this learner left it (or at `start_ms`);
+        a document (courseware, worksheet) in the PDF view or the system's viewer."""
+        if resource["role"] not in PLAYABLE:
+            self.open_document(resource)
+            return
         store = self.library.store
         name = resource["name"]
         video = store.named(resource["sha256"], name[name.rfind(".") :] if "." in name else "")
@@ -145,7 +192,7 @@ class MainWindow(QMainWindow):
                     self.learner_id, resource["package_id"], resource["sha256"]
                 )
                 start_ms = done.resume_ms if done else 0
-        in_class = self._classroom is not None and self._classroom.active
+        in_class = self._in_class()
         self.recorder.start(
             resource["package_id"],
             resource["sha256"],
@@ -157,6 +204,27 @@ class MainWindow(QMainWindow):
         page = self.player()
         self.stack.setCurrentWidget(page)
         page.open(video, lesson_title, subtitles, start_ms)
+
+    def open_document(self, resource: dict) -> None:
+        try:
+            view = open_courseware(resource, self.library.store, self.pdf_view)
+        except KebaoError as e:
+            self.library_page.show_message(str(e))
+            return
+        if view is not None:
+            if self.stack.currentWidget() is not view:
+                self._before_pdf = self.stack.currentWidget()
+            self.stack.setCurrentWidget(view)
+
+    def pdf_view(self) -> PdfView:
+        if self.pdf_page is None:
+            self.pdf_page = PdfView()
+            self.pdf_page.closed.connect(self._close_document)
+            self.stack.addWidget(self.pdf_page)
+        return self.pdf_page
+
+    def _close_document(self) -> None:
+        self.stack.setCurrentWidget(self._before_pdf or self.library_page)
 
     def set_fullscreen(self, on: bool) -> None:
         self.nav_bar.setVisible(not on)
@@ -172,7 +240,11 @@ class MainWindow(QMainWindow):
         """After the library changed (import, removal): reload what the pages show."""
         self.library_page.reload()
         self.settings_page.refresh()
+        self.home_page.refresh()
 
     def closeEvent(self, event: object) -> None:
+        self.recorder.finish()  # the position where the lesson was left, and its play log
+        if self.player_page is not None:
+            self.player_page.release()
         self.library_page.close_catalogs()
         super().closeEvent(event)

@@ -89,52 +89,52 @@
         <translation>U盘已拔出。</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="245"/>
+        <location filename="../gui/drives_page.py" line="246"/>
         <source>Not installed</source>
         <translation>未安装</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="246"/>
+        <location filename="../gui/drives_page.py" line="247"/>
         <source>Installed</source>
         <translation>已安装</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="247"/>
+        <location filename="../gui/drives_page.py" line="248"/>
         <source>Partly installed</source>
         <translation>部分安装</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="248"/>
+        <location filename="../gui/drives_page.py" line="249"/>
         <source>Newer version</source>
         <translation>有新版本</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="249"/>
+        <location filename="../gui/drives_page.py" line="250"/>
         <source>Older than installed</source>
         <translation>比已安装的旧</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="283"/>
+        <location filename="../gui/drives_page.py" line="284"/>
         <source>Tick at least one unit.</source>
         <translation>请至少勾选一个单元。</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="298"/>
+        <location filename="../gui/drives_page.py" line="299"/>
         <source>Imported {0}.</source>
         <translation>已导入 {0}。</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="314"/>
+        <location filename="../gui/drives_page.py" line="315"/>
         <source>Exported and verified {0} packages.</source>
         <translation>已导出并校验 {0} 个资源包。</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="320"/>
+        <location filename="../gui/drives_page.py" line="321"/>
         <source>Working…</source>
         <translation>正在处理…</translation>
     </message>
     <message>
-        <location filename="../gui/drives_page.py" line="331"/>
+        <location filename="../gui/drives_page.py" line="332"/>
         <source>Cancelled. Nothing was changed.</source>
         <translation>已取消，没有做任何改动。</translation>
     </message>
@@ -431,155 +431,171 @@
 <context>
     <name>LibraryPage</name>
     <message>
-        <location filename="../gui/library_page.py" line="69"/>
+        <location filename="../gui/library_page.py" line="70"/>
         <source>Type a lesson name or pinyin initials, e.g. fsdcbrs</source>
         <translation>输入课名或拼音首字母，例如 fsdcbrs</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="79"/>
+        <location filename="../gui/library_page.py" line="80"/>
         <source>Stage</source>
         <translation>学段</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="80"/>
+        <location filename="../gui/library_page.py" line="81"/>
         <source>Grade</source>
         <translation>年级</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="81"/>
+        <location filename="../gui/library_page.py" line="82"/>
         <source>Subject</source>
         <translation>学科</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="82"/>
+        <location filename="../gui/library_page.py" line="83"/>
         <source>Edition</source>
         <translation>教材版本</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="83"/>
+        <location filename="../gui/library_page.py" line="84"/>
         <source>Volume</source>
         <translation>音量</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="87"/>
+        <location filename="../gui/library_page.py" line="88"/>
         <source>All stages</source>
         <translation>全部学段</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="88"/>
+        <location filename="../gui/library_page.py" line="89"/>
         <source>All grades</source>
         <translation>全部年级</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="89"/>
+        <location filename="../gui/library_page.py" line="90"/>
         <source>All subjects</source>
         <translation>全部学科</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="90"/>
+        <location filename="../gui/library_page.py" line="91"/>
         <source>All editions</source>
         <translation>全部版本</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="91"/>
+        <location filename="../gui/library_page.py" line="92"/>
         <source>All volumes</source>
         <translation>全部册次</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="111"/>
+        <location filename="../gui/library_page.py" line="112"/>
         <source>Nothing found. Try fewer characters or pinyin initials.</source>
         <translation>没有找到。试试少输几个字，或输入拼音首字母。</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="117"/>
+        <location filename="../gui/library_page.py" line="118"/>
         <source>Choose a lesson on the left</source>
         <translation>请在左边选择一课</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="128"/>
+        <location filename="../gui/library_page.py" line="129"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="129"/>
+        <location filename="../gui/library_page.py" line="130"/>
         <source>Type</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="130"/>
+        <location filename="../gui/library_page.py" line="131"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="131"/>
+        <location filename="../gui/library_page.py" line="132"/>
         <source>Subtitles</source>
         <translation>字幕</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="132"/>
+        <location filename="../gui/library_page.py" line="133"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="133"/>
+        <location filename="../gui/library_page.py" line="134"/>
         <source>Watched</source>
         <translation>学习情况</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="141"/>
+        <location filename="../gui/library_page.py" line="142"/>
+        <location filename="../gui/library_page.py" line="292"/>
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="145"/>
+        <location filename="../gui/library_page.py" line="146"/>
         <source>Add to class playlist</source>
         <translation>加入课堂播放列表</translation>
     </message>
     <message>
-        <location filename="../gui/library_page.py" line="256"/>
+        <location filename="../gui/library_page.py" line="275"/>
         <source>Yes</source>
         <translation>有</translation>
+    </message>
+    <message>
+        <location filename="../gui/library_page.py" line="292"/>
+        <source>Open</source>
+        <translation>打开</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../gui/window.py" line="33"/>
+        <location filename="../gui/window.py" line="52"/>
         <source>Kebao</source>
         <translation>课包</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="51"/>
+        <location filename="../gui/window.py" line="78"/>
+        <source>Home</source>
+        <translation>首页</translation>
+    </message>
+    <message>
+        <location filename="../gui/window.py" line="79"/>
         <source>Library</source>
         <translation>资源库</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="52"/>
+        <location filename="../gui/window.py" line="80"/>
         <source>Classroom</source>
         <translation>课堂模式</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="53"/>
+        <location filename="../gui/window.py" line="81"/>
+        <source>Learners</source>
+        <translation>学生</translation>
+    </message>
+    <message>
+        <location filename="../gui/window.py" line="82"/>
         <source>USB drive</source>
         <translation>U盘</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="54"/>
+        <location filename="../gui/window.py" line="83"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="87"/>
+        <location filename="../gui/window.py" line="130"/>
         <source>Finished</source>
         <translation>已学完</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="89"/>
+        <location filename="../gui/window.py" line="132"/>
         <source>{0}% watched</source>
         <translation>已看 {0}%</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="89"/>
+        <location filename="../gui/window.py" line="132"/>
         <source>Opened</source>
         <translation>已打开</translation>
     </message>
@@ -656,50 +672,50 @@
 <context>
     <name>PlayerPage</name>
     <message>
-        <location filename="../gui/player_page.py" line="102"/>
-        <location filename="../gui/player_page.py" line="232"/>
-        <location filename="../gui/player_page.py" line="236"/>
+        <location filename="../gui/player_page.py" line="106"/>
+        <location filename="../gui/player_page.py" line="238"/>
+        <location filename="../gui/player_page.py" line="242"/>
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="105"/>
+        <location filename="../gui/player_page.py" line="109"/>
         <source>−10 s</source>
         <translation>后退 10 秒</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="108"/>
+        <location filename="../gui/player_page.py" line="112"/>
         <source>+10 s</source>
         <translation>前进 10 秒</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="133"/>
-        <location filename="../gui/player_page.py" line="199"/>
+        <location filename="../gui/player_page.py" line="137"/>
+        <location filename="../gui/player_page.py" line="205"/>
         <source>Subtitles on</source>
         <translation>字幕：开</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="138"/>
+        <location filename="../gui/player_page.py" line="142"/>
         <source>Full screen</source>
         <translation>全屏</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="154"/>
+        <location filename="../gui/player_page.py" line="158"/>
         <source>Speed</source>
         <translation>倍速</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="154"/>
+        <location filename="../gui/player_page.py" line="158"/>
         <source>Volume</source>
         <translation>音量</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="199"/>
+        <location filename="../gui/player_page.py" line="205"/>
         <source>Subtitles off</source>
         <translation>字幕：关</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="230"/>
+        <location filename="../gui/player_page.py" line="236"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
