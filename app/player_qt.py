@@ -48,13 +48,14 @@ from app.qt import (
 from app.subtitles import Cue, read, text_at
 from media.errors import KebaoError
 from media.player import (
-    RATE_MAX,
-    RATE_MIN,
     SKIP_MS,
     EventKind,
     PlaybackFailed,
     PlayerEvent,
     PlayerState,
+    clamp_position,
+    clamp_rate,
+    clamp_volume,
 )
 
 if HAS_MULTIMEDIA:
@@ -243,10 +244,7 @@ class QtEngine(QObject):
         """Go to `ms` (clamped to the media). After the end, playing resumes from there."""
         if self._path is None:
             return
-        target = max(0, ms)
-        duration = self.duration_ms()
-        if duration > 0:
-            target = min(target, duration)
+        target = clamp_position(ms, self.duration_ms())
         state = self.state()
         started = state in (PlayerState.PLAYING, PlayerState.PAUSED, PlayerState.OPENING)
         if started and not self._play_when_loaded:
@@ -265,7 +263,7 @@ class QtEngine(QObject):
 
     def set_rate(self, rate: float) -> None:
         """Playback speed, clamped to 0.5×–2×; kept for the next media too."""
-        self._rate = min(RATE_MAX, max(RATE_MIN, rate))
+        self._rate = clamp_rate(rate)
         self._player.setPlaybackRate(self._rate)
 
     def rate(self) -> float:
@@ -273,7 +271,7 @@ class QtEngine(QObject):
 
     def set_volume(self, volume: int) -> None:
         """0–100 (clamped); kept for the next media too."""
-        self._volume = min(100, max(0, int(volume)))
+        self._volume = clamp_volume(volume)
         self._audio.setVolume(self._volume / 100)
 
     def volume(self) -> int:

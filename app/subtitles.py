@@ -3,7 +3,7 @@
     cues = read(Path("第1课.srt"))
     text_at(cues, 95_000)  # "同学们好，今天我们学习分数。" or "" between cues
 
-Plain Python, no dependency. Lesson subtitles come from many tools: UTF-8 with or
+Plain Python, no Qt. Lesson subtitles come from many tools: UTF-8 with or
 without a BOM, GBK (what Chinese Windows editors save), UTF-16 from Notepad's "Unicode";
 CRLF or LF; hours with one digit; "." instead of ","; cue numbers missing; HTML-ish tags
 (<i>, <font color=...>) and ASS positioning ({\\an8}). The parser reads all of these and
@@ -13,11 +13,12 @@ class its subtitles.
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from media.encoding import decode_text
 
 MAX_BYTES = 4 * 1024 * 1024  # a 45-minute lesson's .srt is ~50 KB; refuse anything absurd
 
@@ -36,18 +37,11 @@ class Cue:
 
 
 def decode(data: bytes) -> str:
-    """The text of a subtitle file: UTF-16 or UTF-8 by BOM, else UTF-8, else GBK (GB18030)."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        # GB18030 is a superset of GBK and GB2312: every file either of them wrote.
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        return data.decode("utf-8", errors="replace")
+    """The text of a subtitle file: UTF-16 or UTF-8 by BOM, else UTF-8, else GBK (GB18030).
+
+    Never fails: a subtitle with a few unreadable bytes is still worth showing.
+    """
+    return decode_text(data, errors="replace")
 
 
 def _ms(hours: str | None, minutes: str, seconds: str, fraction: str | None) -> int:

@@ -112,6 +112,25 @@ class PlayerEvent:
     message: str = ""
 
 
+def clamp_position(ms: int, duration_ms: int) -> int:
+    """Where a seek to `ms` lands: not before 0, not past the end once the length is known.
+
+    clamp_position(95_000, 60_000)  # 60_000; clamp_position(-3_000, 0)  # 0
+    """
+    target = max(0, ms)
+    return min(target, duration_ms) if duration_ms > 0 else target
+
+
+def clamp_rate(rate: float) -> float:
+    """The playback speed within RATE_MIN–RATE_MAX: clamp_rate(3.0)  # 2.0"""
+    return min(RATE_MAX, max(RATE_MIN, rate))
+
+
+def clamp_volume(volume: float) -> int:
+    """A whole volume in 0–100: clamp_volume(120)  # 100"""
+    return min(100, max(0, int(volume)))
+
+
 def load_vlc() -> Any:
     """The python-vlc module, or PlayerUnavailable when libvlc cannot be loaded."""
     try:
@@ -235,10 +254,7 @@ class VlcEngine:
 
     def seek(self, ms: int) -> None:
         """Go to `ms` (clamped to the media). After the end, playing resumes from there."""
-        target = max(0, ms)
-        duration = self.duration_ms()
-        if duration > 0:
-            target = min(target, duration)
+        target = clamp_position(ms, self.duration_ms())
         state = self.state()
         if state in (PlayerState.PLAYING, PlayerState.PAUSED, PlayerState.OPENING):
             self._player.set_time(target)
@@ -255,7 +271,7 @@ class VlcEngine:
 
     def set_rate(self, rate: float) -> None:
         """Playback speed, clamped to 0.5×–2×; kept for the next media too."""
-        self._rate = min(RATE_MAX, max(RATE_MIN, rate))
+        self._rate = clamp_rate(rate)
         self._player.set_rate(self._rate)
 
     def rate(self) -> float:
@@ -263,7 +279,7 @@ class VlcEngine:
 
     def set_volume(self, volume: int) -> None:
         """0–100 (clamped); kept for the next media too."""
-        self._volume = min(100, max(0, int(volume)))
+        self._volume = clamp_volume(volume)
         self._player.audio_set_volume(self._volume)
 
     def volume(self) -> int:

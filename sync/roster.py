@@ -14,7 +14,6 @@ a BOM and CRLF so that Excel opens it with the Chinese intact.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pathlib import Path
 from media.catalog import Catalog
 from media.collation import natural_key
 from media.disk import write_atomic
+from media.encoding import decode_text
 from media.errors import InputInvalid, text
 from sync.journal import (
     Journal,
@@ -73,15 +73,8 @@ def decode(data: bytes, where: str) -> str:
                 "this is an Excel workbook, not CSV: use “Save as” CSV in Excel",
             ),
         )
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    # GB18030 is a superset of GBK (what Excel on Chinese Windows writes).
-    try:
-        return data.decode("gb18030")
+        return decode_text(data)
     except UnicodeDecodeError:
         raise InputInvalid(
             where=where,

@@ -27,6 +27,9 @@ from media.player import (
     PlayerState,
     PlayerUnavailable,
     VlcEngine,
+    clamp_position,
+    clamp_rate,
+    clamp_volume,
 )
 
 TIMEOUT = 20.0
@@ -148,6 +151,34 @@ def test_pause_holds_the_position_and_play_resumes_from_it(
     events.wait(EventKind.PLAYING, after=mark)
     resumed = events.wait(EventKind.TIME, lambda e: e.value > held, after=mark).value
     assert resumed - held <= 1000  # from where it stopped, not from the start or the end
+
+
+@pytest.mark.parametrize(
+    ("ms", "duration_ms", "lands"),
+    [
+        (3500, 5000, 3500),
+        (-6500, 5000, 0),  # skip back from 3.5 s: the start
+        (15_000, 5000, 5000),  # skip past the end: the end
+        (15_000, 0, 15_000),  # length not known yet: not clamped from above
+        (-1, 0, 0),
+    ],
+)
+def test_a_seek_lands_inside_the_media(ms: int, duration_ms: int, lands: int) -> None:
+    assert clamp_position(ms, duration_ms) == lands
+
+
+@pytest.mark.parametrize(
+    ("rate", "kept"), [(1.0, 1.0), (1.25, 1.25), (0.1, 0.5), (3.0, 2.0), (0.5, 0.5), (2.0, 2.0)]
+)
+def test_the_speed_stays_between_half_and_double(rate: float, kept: float) -> None:
+    assert clamp_rate(rate) == kept
+
+
+@pytest.mark.parametrize(
+    ("volume", "kept"), [(50, 50), (0, 0), (100, 100), (-5, 0), (120, 100), (67.9, 67)]
+)
+def test_the_volume_is_a_whole_number_from_0_to_100(volume: float, kept: int) -> None:
+    assert clamp_volume(volume) == kept
 
 
 def test_seek_and_skip_land_on_the_target_and_clamp_to_the_media(

@@ -7,6 +7,7 @@ CRLF). Real SQLite, a real imported package for the report's titles.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -175,6 +176,23 @@ def test_files_that_are_not_csv_are_named_as_such(kebao, tmp_path: Path) -> None
     assert r.rc == 2 and "Excel 工作簿" in r.err and "另存为" in r.err
     r = kebao("learners", "import", tmp_path / "missing.csv")
     assert r.rc == 2 and "文件不存在" in r.err
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "姓名,班级\n王小明,三年级1班\n".encode("gbk") + b"\x80\n",  # neither UTF-8 nor GBK
+        codecs.BOM_UTF16_LE + "姓名,班级\n".encode("utf-16-le") + b"\x00",  # UTF-16 cut short
+    ],
+)
+def test_a_file_in_no_known_encoding_is_named_as_such(
+    kebao, tmp_path: Path, data_dir: Path, data: bytes
+) -> None:
+    path = tmp_path / "名单.csv"
+    path.write_bytes(data)
+    r = kebao("learners", "import", path)
+    assert r.rc == 2 and "无法识别文件编码" in r.err and "UTF-8 或 GBK" in r.err, r.err
+    assert learners(kebao) == []
 
 
 def _resources(data_dir: Path) -> dict[str, dict]:

@@ -24,6 +24,8 @@ LESSON_CUES = [Cue(1000, 3500, "同学们好，\n今天我们学习分数。"), 
         ("分数".encode("utf-16"), "分数"),  # Notepad's "Unicode" (UTF-16 with a BOM)
         (codecs.BOM_UTF16_BE + "分数".encode("utf-16-be"), "分数"),
         (b"plain ascii", "plain ascii"),
+        (b"ab\x80cd", "ab\ufffdcd"),  # neither UTF-8 nor GB18030: shown, not refused
+        (codecs.BOM_UTF16_LE + "分".encode("utf-16-le") + b"\x00", "分\ufffd"),  # cut short
     ],
 )
 def test_decoding(data: bytes, text: str) -> None:
