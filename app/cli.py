@@ -108,16 +108,7 @@ def cmd_pack(args: argparse.Namespace) -> None:
 def cmd_trust(args: argparse.Namespace) -> None:
     with _library(args) as lib:
         if args.action == "add":
-            path = Path(args.keyfile)
-            try:
-                data = path.read_bytes()
-            except FileNotFoundError:
-                raise InputInvalid(where=str(path), problem="文件不存在") from None
-            except OSError as e:
-                raise InputInvalid(
-                    where=str(path), problem=f"无法读取：{e.strerror or e}"
-                ) from None
-            key = PublicKey.from_bytes(data, str(path))
+            key = PublicKey.from_file(Path(args.keyfile))
             with lib.writing():
                 added = lib.trust.add(key)
             _out(

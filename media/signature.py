@@ -52,6 +52,17 @@ class PublicKey:
         return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
     @classmethod
+    def from_file(cls, path: Path) -> PublicKey:
+        """Read a `.pub` file; InputInvalid (one sentence) when it is missing or not one."""
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise InputInvalid(where=str(path), problem="文件不存在") from None
+        except OSError as e:
+            raise InputInvalid(where=str(path), problem=f"无法读取：{e.strerror or e}") from None
+        return cls.from_bytes(data, str(path))
+
+    @classmethod
     def from_bytes(cls, data: bytes, where: str) -> PublicKey:
         if data.lstrip().startswith(b"-----BEGIN") and b"PRIVATE KEY" in data[:100]:
             raise InputInvalid(where=where, problem="这是私钥，请改用同名的 .pub 公钥文件")

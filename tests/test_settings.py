@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from app.qt import QMessageBox, Qt
 from app.settings import Settings
 
 
@@ -25,3 +26,37 @@ def test_a_damaged_or_strange_settings_file_gives_the_defaults(tmp_path: Path) -
         (tmp_path / "settings.json").write_text(content, encoding="latin-1")
         assert Settings.load(tmp_path) == Settings()
     assert Settings.load(tmp_path / "missing") == Settings()
+
+
+def publishers(page) -> list[str]:
+    return [page.publishers.item(r, 0).text() for r in range(page.publishers.rowCount())]
+
+
+def test_a_technician_trusts_and_untrusts_a_county_key(qtbot, window, keys, tmp_path) -> None:
+    window.show_page("settings")
+    page = window.settings_page
+    assert publishers(page) == ["课包演示发布者"]
+    assert page.trust_key_file(keys.private) is False  # the private half, by mistake
+    assert ".pub" in page.trust_message.text() and publishers(page) == ["课包演示发布者"]
+    (tmp_path / "broken.pub").write_bytes(b'{"kebao_public_key": 1, "algo')
+    assert page.trust_key_file(tmp_path / "broken.pub") is False
+    assert publishers(page) == ["课包演示发布者"]
+
+    assert page.trust_key_file(keys.public)
+    assert page.trust_message.text() == "已信任“测试县教育局”。"
+    assert sorted(publishers(page)) == ["测试县教育局", "课包演示发布者"]
+    assert window.library.trust.get(keys.key_id) is not None
+
+    row = publishers(page).index("测试县教育局")
+    page.publishers.setCurrentCell(row, 0)
+    qtbot.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)
+    box = page.confirm_box
+    qtbot.waitUntil(lambda: box is not None and box.isVisible())
+    assert "测试县教育局" in box.text()
+    box.button(QMessageBox.StandardButton.No).click()  # 取消: nothing changes
+    assert window.library.trust.get(keys.key_id) is not None
+    qtbot.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)
+    page.confirm_box.button(QMessageBox.StandardButton.Yes).click()
+    assert window.library.trust.get(keys.key_id) is None
+    assert publishers(page) == ["课包演示发布者"]
+    assert page.trust_message.text() == "已不再信任“测试县教育局”。"

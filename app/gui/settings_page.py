@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from app.gui.style import big_button
 from app.qt import (
+    QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -15,7 +21,9 @@ from app.qt import (
 from app.settings import Settings
 from app.tasks import Background
 from media.disk import human_size
+from media.errors import KebaoError
 from media.library import Library
+from media.signature import PublicKey
 
 
 class SettingsPage(QWidget):
@@ -30,14 +38,37 @@ class SettingsPage(QWidget):
         self.publishers = QTableWidget(0, 2)
         self.publishers.setObjectName("publishers")
         self.publishers.setHorizontalHeaderLabels([self.tr("Publisher"), self.tr("Key id")])
-        self.publishers.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.publishers.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.publishers.verticalHeader().hide()
+        self.publishers.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.publishers.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.publishers.currentCellChanged.connect(
+            lambda row, *_: self.remove_button.setEnabled(row >= 0)
+        )
+        self.add_button = big_button(self.tr("Trust a publisher…"))
+        self.add_button.setObjectName("add-publisher")
+        self.add_button.clicked.connect(self._choose_key_file)
+        self.remove_button = big_button(self.tr("Stop trusting"))
+        self.remove_button.setObjectName("remove-publisher")
+        self.remove_button.setEnabled(False)
+        self.remove_button.clicked.connect(self._confirm_remove)
+        self.trust_message = QLabel()
+        self.trust_message.setObjectName("trust-message")
+        self.trust_message.setWordWrap(True)
+        self.confirm_box: QMessageBox | None = None
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(self.tr("Data folder")))
         layout.addWidget(self.data_label)
         layout.addWidget(self.disk_label)
         layout.addWidget(QLabel(self.tr("Trusted publishers")))
         layout.addWidget(self.publishers, 1)
+        trust_row = QHBoxLayout()
+        trust_row.addWidget(self.trust_message, 1)
+        trust_row.addWidget(self.add_button)
+        trust_row.addWidget(self.remove_button)
+        layout.addLayout(trust_row)
 
         self.settings = Settings.load(library.data_dir)
         self.language = QComboBox()
@@ -86,6 +117,71 @@ class SettingsPage(QWidget):
         for row, key in enumerate(keys):
             self.publishers.setItem(row, 0, QTableWidgetItem(key.name))
             self.publishers.setItem(row, 1, QTableWidgetItem(key.key_id))
+
+    # -- trusted publishers ------------------------------------------------------------
+
+    def _choose_key_file(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, self.tr("Publisher key"), "", self.tr("Publisher keys (*.pub)")
+        )
+        if path:
+            self.trust_key_file(Path(path))
+
+    def trust_key_file(self, path: Path) -> bool:
+        """Trust the publisher key in `path` (a `.pub` from the county); False, with the
+        reason shown, when it is not one or the library is busy."""
+        try:
+            key = PublicKey.from_file(path)
+            with self.library.writing():
+                added = self.library.trust.add(key)
+        except KebaoError as e:
+            self.trust_message.setText(str(e))
+            return False
+        self.trust_message.setText(
+            (self.tr("Now trusting {0}.") if added else self.tr("{0} was already trusted.")).format(
+                key.name
+            )
+        )
+        self.refresh()
+        return True
+
+    def _confirm_remove(self) -> None:
+        row = self.publishers.currentRow()
+        keys = self.library.trust.keys()
+        if not 0 <= row < len(keys):
+            return
+        key = keys[row]
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("Stop trusting"),
+            self.tr(
+                "Stop trusting {0}? Its packages stay installed, but new ones from it "
+                "will be refused."
+            ).format(key.name),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Stop trusting"))
+        box.button(QMessageBox.StandardButton.No).setText(self.tr("Cancel"))
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.finished.connect(
+            lambda result: (
+                self.untrust(key.key_id) if result == QMessageBox.StandardButton.Yes else None
+            )
+        )
+        self.confirm_box = box
+        box.open()
+
+    def untrust(self, key_id: str) -> bool:
+        try:
+            with self.library.writing():
+                key = self.library.trust.remove(key_id)
+        except KebaoError as e:
+            self.trust_message.setText(str(e))
+            return False
+        self.trust_message.setText(self.tr("No longer trusting {0}.").format(key.name))
+        self.refresh()
+        return True
 
     def _show_status(self, status: dict) -> None:
         self.disk_label.setText(

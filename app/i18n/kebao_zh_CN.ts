@@ -731,57 +731,104 @@
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../gui/settings_page.py" line="32"/>
+        <location filename="../gui/settings_page.py" line="40"/>
         <source>Publisher</source>
         <translation>发布者</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="32"/>
+        <location filename="../gui/settings_page.py" line="40"/>
         <source>Key id</source>
         <translation>密钥编号</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="36"/>
+        <location filename="../gui/settings_page.py" line="50"/>
+        <source>Trust a publisher…</source>
+        <translation>信任发布者…</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="53"/>
+        <location filename="../gui/settings_page.py" line="156"/>
+        <location filename="../gui/settings_page.py" line="164"/>
+        <source>Stop trusting</source>
+        <translation>不再信任</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="62"/>
         <source>Data folder</source>
         <translation>数据文件夹</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="39"/>
+        <location filename="../gui/settings_page.py" line="65"/>
         <source>Trusted publishers</source>
         <translation>受信任的发布者</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="50"/>
+        <location filename="../gui/settings_page.py" line="81"/>
         <source>Automatic (VLC if installed)</source>
         <translation>自动（已安装 VLC 时用 VLC）</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="51"/>
+        <location filename="../gui/settings_page.py" line="82"/>
         <source>VLC</source>
         <translation>VLC</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="52"/>
+        <location filename="../gui/settings_page.py" line="83"/>
         <source>Qt&apos;s own player</source>
         <translation>Qt 自带播放器</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="59"/>
+        <location filename="../gui/settings_page.py" line="90"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="61"/>
+        <location filename="../gui/settings_page.py" line="92"/>
         <source>Player</source>
         <translation>播放器</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="72"/>
+        <location filename="../gui/settings_page.py" line="103"/>
         <source>Saved. It takes effect when Kebao is opened again.</source>
         <translation>已保存，重新打开课包后生效。</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="92"/>
+        <location filename="../gui/settings_page.py" line="125"/>
+        <source>Publisher key</source>
+        <translation>发布者公钥</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="125"/>
+        <source>Publisher keys (*.pub)</source>
+        <translation>发布者公钥 (*.pub)</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="141"/>
+        <source>Now trusting {0}.</source>
+        <translation>已信任“{0}”。</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="141"/>
+        <source>{0} was already trusted.</source>
+        <translation>“{0}”早已受信任。</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="158"/>
+        <source>Stop trusting {0}? Its packages stay installed, but new ones from it will be refused.</source>
+        <translation>不再信任“{0}”？已安装的资源包会保留，但以后不再接受它发布的新资源包。</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="165"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="182"/>
+        <source>No longer trusting {0}.</source>
+        <translation>已不再信任“{0}”。</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="188"/>
         <source>{packages} packages, {used} used, {free} free</source>
         <translation>{packages} 个资源包，已用 {used}，剩余 {free}</translation>
     </message>
