@@ -1,0 +1,191 @@
+"""The sync wire, version 1 (docs/sync-protocol.md): paths, limits, error codes, payloads.
+
+The one module the hub imports from `sync/`: both halves of the protocol read their
+constants and check their payloads here, so they cannot drift apart.
+
+    >>> events = parse_push(gzip.decompress(body))   # hub: a push batch, checked
+    >>> push_body(events)                             # client: the same, as bytes
+    >>> normalise_code("7k4q m2xd-9hpa")
+    '7K4QM2XD9HPA'
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass
+
+from media.errors import InputInvalid, text
+from sync.events import Event
+
+PROTOCOL = 1
+API = "/api/v1"
+REPO = "/repo"
+DEFAULT_PORT = 8470
+LAN_PORT = 8471
+TUS_VERSION = "1.0.0"
+TUS_EXTENSIONS = "creation,checksum,expiration,termination"
+TUS_CHECKSUMS = "sha1,sha256"
+
+PUSH_EVENTS = 1000
+PUSH_BYTES = 4 * 1024 * 1024
+PULL_EVENTS = 1000
+UPLOAD_BYTES = 8 * 1024**3
+UPLOAD_CHUNK_BYTES = 64 * 1024 * 1024
+UPLOAD_EXPIRES_S = 7 * 24 * 3600
+RATE_BURST = 60  # requests a device may send at once ...
+RATE_PER_S = 10  # ... and per second after that
+ENROL_ATTEMPTS = 10  # per client address ...
+ENROL_WINDOW_S = 600  # ... per this many seconds
+SMALL_UPLOAD_BYTES = 32 * 1024 * 1024  # larger outbox files wait for the big-transfer window
+
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud on the phone
+CODE_LENGTH = 12
+_DEVICE_ID = re.compile(r"[0-9a-f]{16}")
+_SEPARATORS = re.compile(r"[\s\-_]")
+
+# error code -> (status, Chinese sentence, English sentence)
+ERRORS: dict[str, tuple[int, str, str]] = {
+    "bad_request": (400, "请求无法读取", "The request could not be read"),
+    "token_missing": (401, "缺少设备令牌，请先登记本机", "No device token; enrol this PC first"),
+    "token_invalid": (
+        401,
+        "设备令牌无效或已被撤销，请重新登记",
+        "The device token is not valid or was revoked; enrol again",
+    ),
+    "other_school": (403, "不能访问其他学校的数据", "That is another school's data"),
+    "enrol_code_invalid": (
+        403,
+        "登记码不正确，请向县电教中心核对",
+        "The enrolment code is not right; check it with the county",
+    ),
+    "not_found": (404, "没有找到", "Not found"),
+    "offset_mismatch": (409, "上传位置不一致", "The upload offset does not match"),
+    "upload_gone": (410, "这个上传已过期或已取消", "This upload expired or was cancelled"),
+    "precondition_failed": (412, "不支持的 tus 版本", "Unsupported tus version"),
+    "too_large": (413, "数据太大，超过了中心的限制", "Too large for the hub's limits"),
+    "bad_content_type": (415, "内容类型不正确", "Wrong content type"),
+    "invalid": (422, "数据格式不正确", "The data is malformed"),
+    "too_many_requests": (429, "请求太频繁，请稍后再试", "Too many requests; try again later"),
+    "checksum_mismatch": (460, "校验和不一致", "The checksum does not match"),
+    "unavailable": (503, "同步中心暂时不可用", "The hub is unavailable for now"),
+}
+
+
+def error_body(code: str, detail: str = "") -> dict:
+    """The one error shape: `{"error", "message", "message_en"}`; `detail` is appended."""
+    _status, zh, en = ERRORS[code]
+    if detail:
+        zh, en = f"{zh}：{detail}", f"{en}: {detail}"
+    return {"error": code, "message": zh, "message_en": en}
+
+
+def school_path(school_id: str, *rest: str) -> str:
+    return "/".join((f"{API}/schools/{school_id}", *rest))
+
+
+# -- enrolment ---------------------------------------------------------------------------
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(typed: str) -> str:
+    """What a person typed ("7k4q m2xd-9hpa") as the code it stands for."""
+    return _SEPARATORS.sub("", typed).upper()
+
+
+def show_code(code: str) -> str:
+    """Groups of four, as printed for the technician: 7K4Q-M2XD-9HPA."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def valid_device_id(value: object) -> bool:
+    return isinstance(value, str) and _DEVICE_ID.fullmatch(value) is not None
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    code: str
+    device_id: str
+    name: str
+
+
+def parse_enrolment(doc: object) -> Enrolment:
+    """Check `POST /enrol`'s body; InputInvalid names the field."""
+    where = text("登记请求", "enrolment request")
+    if not isinstance(doc, dict):
+        raise InputInvalid(where=where, problem="expected a JSON object")
+    code, device, name = doc.get("code"), doc.get("device_id"), doc.get("name", "")
+    if not isinstance(code, str) or len(code) > 40:
+        raise InputInvalid(where=where, problem="code is missing")
+    if not valid_device_id(device):
+        raise InputInvalid(where=where, problem="device_id must be 16 lowercase hex characters")
+    if not isinstance(name, str) or len(name) > 100:
+        raise InputInvalid(where=where, problem="name must be text of at most 100 characters")
+    return Enrolment(normalise_code(code), device, name.strip())
+
+
+# -- events ------------------------------------------------------------------------------
+
+
+def parse_push(data: bytes) -> list[Event]:
+    """Check a push body (already gunzipped, at most PUSH_BYTES): every event, or none.
+
+    InputInvalid names the index of the first bad event and what is wrong with it.
+    """
+    where = text("上传的日志", "pushed events")
+    try:
+        doc = json.loads(data)
+    except (UnicodeDecodeError, ValueError):
+        raise InputInvalid(where=where, problem="not JSON") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("events"), list):
+        raise InputInvalid(where=where, problem='expected {"events": [...]}')
+    raw = doc["events"]
+    if len(raw) > PUSH_EVENTS:
+        raise InputInvalid(where=where, problem=f"more than {PUSH_EVENTS} events")
+    events = []
+    for i, item in enumerate(raw):
+        try:
+            events.append(Event.from_dict(item))
+        except InputInvalid as e:
+            raise InputInvalid(where=f"events[{i}]", problem=str(e)) from None
+    return events
+
+
+def events_body(events: list[Event], **extra: object) -> bytes:
+    """A push body, or a pull page (`cursor`, `more` in `extra`), as UTF-8 JSON."""
+    doc = {"events": [e.to_dict() for e in events], **extra}
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Page:
+    events: list[Event]
+    cursor: str
+    more: bool
+
+
+def parse_page(data: bytes) -> Page:
+    """Check a pull page from the hub."""
+    where = text("同步中心返回的日志", "events from the hub")
+    try:
+        doc = json.loads(data)
+    except (UnicodeDecodeError, ValueError):
+        raise InputInvalid(where=where, problem="not JSON") from None
+    if (
+        not isinstance(doc, dict)
+        or not isinstance(doc.get("events"), list)
+        or not isinstance(doc.get("cursor"), str)
+        or not isinstance(doc.get("more"), bool)
+    ):
+        raise InputInvalid(where=where, problem='expected {"events", "cursor", "more"}')
+    events = []
+    for i, item in enumerate(doc["events"]):
+        try:
+            events.append(Event.from_dict(item))
+        except InputInvalid as e:
+            raise InputInvalid(where=f"events[{i}]", problem=str(e)) from None
+    return Page(events, doc["cursor"], doc["more"])
