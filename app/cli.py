@@ -12,8 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -293,6 +295,54 @@ def _journal(args: argparse.Namespace) -> Journal:
     return Journal(Path(args.data_dir))
 
 
+def cmd_enrol(args: argparse.Namespace) -> None:
+    from sync.client import enrol  # requests: only for the commands that talk to a hub
+
+    with _journal(args) as journal:
+        enrolled = enrol(journal, args.hub, args.code, args.name or socket.gethostname())
+    _out(
+        text(
+            f"已登记到同步中心：{enrolled.school_name}（本机编号 {journal.device_id}）",
+            f"enrolled with the hub: {enrolled.school_name} (device {journal.device_id})",
+        )
+    )
+
+
+def cmd_sync(args: argparse.Namespace) -> None:
+    from sync.client import client_for, sync_journal
+
+    if args.via:
+        from sync.usb import describe, exchange
+
+        with _journal(args) as journal:
+            report = exchange(journal, Path(args.via))
+        if args.json:
+            _json(asdict(report))
+        else:
+            _out(describe(report))
+        return
+    with _journal(args) as journal:
+        client = client_for(journal)
+        try:
+            report = sync_journal(journal, client)
+        finally:
+            client.close()
+        journal.update_sync_state(last_success_ms=int(time.time() * 1000), last_error=None)
+    if args.json:
+        _json(asdict(report))
+        return
+    _out(
+        text(
+            f"同步完成：上传 {report.pushed} 条记录（另有 {report.duplicates} 条中心已有），"
+            f"收到 {report.pulled} 条；发送 {human_size(report.bytes_sent)}，"
+            f"接收 {human_size(report.bytes_received)}",
+            f"synced: {report.pushed} events sent ({report.duplicates} already at the hub), "
+            f"{report.pulled} received; {human_size(report.bytes_sent)} out, "
+            f"{human_size(report.bytes_received)} in",
+        )
+    )
+
+
 def cmd_learners(args: argparse.Namespace) -> None:
     with _journal(args) as journal:
         if args.action == "import":
@@ -438,6 +488,17 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--all", action="store_true", help="也列出已停用的学生")
     t.add_argument("--json", action="store_true")
 
+    p = add("enrol", "把本机登记到县同步中心（需要学校的登记码）", cmd_enrol)
+    p.add_argument(
+        "--hub", required=True, metavar="URL", help="同步中心网址，如 hub.example.cn:8470"
+    )
+    p.add_argument("--code", required=True, metavar="CODE", help="学校登记码，如 7K4Q-M2XD-9HPA")
+    p.add_argument("--name", metavar="NAME", help="本机名称（默认取计算机名）")
+
+    p = add("sync", "与同步中心交换学习记录（连不上时退出码为 3，下次接着同步）", cmd_sync)
+    p.add_argument("--via", metavar="DIR", help="没有网络时：经U盘交换（DIR 为U盘根目录）")
+    p.add_argument("--json", action="store_true")
+
     p = add("report", "学习报告：每个学生每个资源的观看进度（Excel 可直接打开的 CSV）", cmd_report)
     p.add_argument("--class", dest="class_", metavar="NAME", help="只报告这个班级")
     p.add_argument("--csv", required=True, metavar="FILE", help="写入的 CSV 文件")
@@ -460,7 +521,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except KebaoError as e:
         print(f"kebao: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return e.exit_code
     except OSError as e:
         where = e.filename or ""
         print(

@@ -29,6 +29,7 @@ class KebaoError(Exception):
 
     zh: ClassVar[str] = "出错了：{detail}"
     en: ClassVar[str] = "Something went wrong: {detail}"
+    exit_code: ClassVar[int] = 2  # of the CLI: bad input; 3 for "try again later"
 
     def __init__(self, **fields: object) -> None:
         self.fields = fields

@@ -148,6 +148,25 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO meta (key, value) VALUES ('device_id', ?)", [secrets.token_hex(8)])
 
 
+@migrations()
+def m002_sync_state(db: sqlite_utils.Database) -> None:
+    # via: where an event came from (local, usb, hub, peer). Events from the hub are
+    # never pushed back to it; every other event is, after the push cursor.
+    db.execute("ALTER TABLE events ADD COLUMN via TEXT NOT NULL DEFAULT 'local'")
+    # One row: the hub this data folder is enrolled with, and how far sync has got.
+    db.execute(
+        """CREATE TABLE sync_state (
+            one INTEGER PRIMARY KEY CHECK (one = 1),
+            hub_url TEXT, school_id TEXT, school_name TEXT, token TEXT,
+            push_cursor INTEGER NOT NULL DEFAULT 0,
+            pull_cursor TEXT NOT NULL DEFAULT '',
+            usb_cursor INTEGER NOT NULL DEFAULT 0,
+            last_success_ms INTEGER, last_error TEXT
+        )"""
+    )
+    db.execute("INSERT INTO sync_state (one) VALUES (1)")
+
+
 # -- learner fields ------------------------------------------------------------------------
 
 
@@ -270,6 +289,28 @@ class EventPage:
     cursor: int  # pass to the next `events_after` call
 
 
+VIAS = ("usb", "hub", "peer")
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """The hub this data folder is enrolled with, and how far each way of syncing got."""
+
+    hub_url: str | None
+    school_id: str | None
+    school_name: str | None
+    token: str | None
+    push_cursor: int  # events.seq of the last event the hub acknowledged
+    pull_cursor: str  # the hub's opaque cursor after the last page applied
+    usb_cursor: int  # events.seq of the last event written to a USB drive
+    last_success_ms: int | None
+    last_error: str | None
+
+    @property
+    def enrolled(self) -> bool:
+        return bool(self.hub_url and self.token and self.school_id)
+
+
 def _progress(key: views.ProgressKey, s: views.ProgressState) -> Progress:
     return Progress(
         *key,
@@ -373,13 +414,13 @@ class Journal:
             self._store([event])
         return event
 
-    def _store(self, events: Iterable[Event]) -> list[Event]:
+    def _store(self, events: Iterable[Event], via: str = "local") -> list[Event]:
         """Append the events not yet held and merge them into the tables; returns those."""
         new = []
         for e in events:
             cursor = self.db.execute(
-                "INSERT OR IGNORE INTO events (id, hlc, kind, body) VALUES (?, ?, ?, ?)",
-                [e.id, e.hlc, e.kind, canonical_json(e.body)],
+                "INSERT OR IGNORE INTO events (id, hlc, kind, body, via) VALUES (?, ?, ?, ?, ?)",
+                [e.id, e.hlc, e.kind, canonical_json(e.body), via],
             )
             if cursor.rowcount:
                 new.append(e)
@@ -530,18 +571,75 @@ class Journal:
         events = [Event(i, h, k, json.loads(b)) for _, i, h, k, b in rows]
         return EventPage(events, rows[-1][0] if rows else cursor)
 
-    def apply_events(self, events: Iterable[Event]) -> int:
+    def apply_events(self, events: Iterable[Event], via: str = "usb") -> int:
         """Take in events from elsewhere (other devices, a USB drive, the hub), all or none.
 
         Events already held are ignored, so sending a batch twice is harmless. Returns
         how many were new. The clock observes them: this device's next stamps sort after.
+        `via` ("usb", "hub", "peer") says where they came from: events from the hub are
+        not pushed back to it.
         """
+        if via not in VIAS:
+            raise ValueError(f"via must be one of {VIAS}")
         events = list(events)
         if not events:
             return 0
         with self.batch():
             self._clock.observe(max(e.stamp for e in events))
-            return len(self._store(events))
+            return len(self._store(events, via))
+
+    # -- sync bookkeeping ------------------------------------------------------------------
+
+    def sync_state(self) -> SyncState:
+        with self._lock:
+            row = self.db.execute(
+                "SELECT hub_url, school_id, school_name, token, push_cursor, pull_cursor,"
+                " usb_cursor, last_success_ms, last_error FROM sync_state"
+            ).fetchone()
+        return SyncState(*row)
+
+    def update_sync_state(self, **fields: object) -> None:
+        """Set some of `SyncState`'s fields (enrolment, cursors, the last outcome)."""
+        unknown = set(fields) - set(SyncState.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown sync state fields: {sorted(unknown)}")
+        if not fields:
+            return
+        assignments = ", ".join(f"{name} = ?" for name in fields)  # names checked above
+        with self.batch():
+            self.db.execute(f"UPDATE sync_state SET {assignments}", list(fields.values()))  # noqa: S608
+
+    def events_to_send(
+        self, cursor: int, limit: int | None = 1000, *, skip: tuple[str, ...] = ("hub",)
+    ) -> EventPage:
+        """Events after `cursor` (an `events.seq`) that did not come `via` one of `skip`.
+
+        What push sends (cursor: `push_cursor`; not what came from the hub) and what a
+        USB drive carries (cursor: `usb_cursor`; nor what came from a drive, which is
+        on a drive already); the page's `cursor` is the last `seq` in it.
+        """
+        query = "SELECT seq, id, hlc, kind, body FROM events WHERE seq > ? AND via NOT IN ({})"
+        marks = ", ".join("?" for _ in skip)  # placeholders only; the values are bound
+        with self._lock:
+            rows = self.db.execute(
+                query.format(marks) + " ORDER BY seq LIMIT ?",
+                [cursor, *skip, -1 if limit is None else limit],
+            ).fetchall()
+        events = [Event(i, h, k, json.loads(b)) for _, i, h, k, b in rows]
+        return EventPage(events, rows[-1][0] if rows else cursor)
+
+    def pending_count(self, cursor: int) -> int:
+        with self._lock:
+            return self.db.execute(
+                "SELECT count(*) FROM events WHERE seq > ? AND via != 'hub'", [cursor]
+            ).fetchone()[0]
+
+    def apply_pulled(self, events: list[Event], cursor: str) -> int:
+        """A page pulled from the hub and the cursor after it, in one transaction."""
+        with self.batch():
+            new = self.apply_events(events, via="hub")
+            self.db.execute("UPDATE sync_state SET pull_cursor = ?", [cursor])
+        return new
 
     # -- learners ------------------------------------------------------------------------
 
