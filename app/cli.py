@@ -137,16 +137,16 @@ def cmd_trust(args: argparse.Namespace) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> None:
-    if "://" in args.source:
-        raise InputInvalid(
-            where=args.source,
-            problem=text(
-                "暂不支持从网址导入（将随同步功能提供），请先复制到文件夹或U盘",
-                "importing from a URL is not supported yet; copy it to a folder first",
-            ),
-        )
-    source = FolderSource.find(Path(args.source))
     with _library(args) as lib:
+        if "://" in args.source:  # a repository on the hub, a county mirror or a LAN peer
+            from sync.client import hub_url
+            from sync.download import HttpSource
+
+            source: FolderSource | HttpSource = HttpSource(
+                hub_url(args.source), lib.data_dir / "downloads"
+            )
+        else:
+            source = FolderSource.find(Path(args.source))
         with _progress(text("导入", "importing")) as progress:
             report = lib.import_from(
                 source,
@@ -155,6 +155,10 @@ def cmd_import(args: argparse.Namespace) -> None:
                 allow_unsigned=args.allow_unsigned,
                 progress=progress,
             )
+        if not isinstance(source, FolderSource):
+            from sync.download import clean_downloads
+
+            clean_downloads(lib.data_dir / "downloads", lambda sha: lib.store.path(sha).exists())
         for label, units in report.installed:
             _out(
                 text(f"已导入 {label}：{'、'.join(units)}", f"imported {label}: {', '.join(units)}")

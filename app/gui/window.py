@@ -1,7 +1,7 @@
 """The main window: a column of big page buttons on the left, the page on the right.
 
 Pages: 首页 (home), 资源库 (library), 课堂 (classroom: the player, full screen), 学生
-(learners), U盘 (drives), 设置 (settings). The player and the PDF view are made on first
+(learners), U盘 (drives), 同步 (sync), 设置 (settings). The player and the PDF view are made on first
 use. One `Session` says who uses Kebao now; playing records progress for that learner.
 """
 
@@ -18,6 +18,7 @@ from app.gui.library_page import LibraryPage
 from app.gui.pdf_view import PdfView, open_courseware
 from app.gui.player_page import EngineFactory, PlayerPage
 from app.gui.settings_page import SettingsPage
+from app.gui.sync_page import SyncPage
 from app.player_backend import make_engine
 from app.progress import ProgressRecorder
 from app.qt import QHBoxLayout, QMainWindow, QPushButton, QStackedWidget, QVBoxLayout, QWidget
@@ -70,6 +71,8 @@ class MainWindow(QMainWindow):
         self.learners_page.profile_chosen.connect(lambda _id: self.show_page("home"))
         self.drives_page = DrivesPage(library, drive_roots)
         self.drives_page.library_changed.connect(self.refresh)
+        self.sync_page = SyncPage(library.data_dir, lambda: self.drives_page.watcher.current)
+        self.sync_page.synced.connect(self._synced)
         self.settings_page = SettingsPage(library)
         self.stack = QStackedWidget()
         self.nav: dict[str, QPushButton] = {}
@@ -80,6 +83,7 @@ class MainWindow(QMainWindow):
             ("classroom", self.tr("Classroom"), None),
             ("learners", self.tr("Learners"), self.learners_page),
             ("drives", self.tr("USB drive"), self.drives_page),
+            ("sync", self.tr("Sync"), self.sync_page),
             ("settings", self.tr("Settings"), self.settings_page),
         ):
             button = QPushButton(label)
@@ -115,6 +119,12 @@ class MainWindow(QMainWindow):
             self.recorder.finish()
             self.learner_id = self.session.learner_id
             self.library_page.refresh_watched()
+
+    def _synced(self) -> None:
+        """Events from other PCs may have changed progress and the roster."""
+        self.session.refresh()
+        self.library_page.refresh_watched()
+        self.home_page.refresh()
 
     def _in_class(self) -> bool:
         return self._classroom is not None and self._classroom.active

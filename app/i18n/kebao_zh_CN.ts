@@ -550,52 +550,57 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../gui/window.py" line="52"/>
+        <location filename="../gui/window.py" line="53"/>
         <source>Kebao</source>
         <translation>课包</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="78"/>
+        <location filename="../gui/window.py" line="81"/>
         <source>Home</source>
         <translation>首页</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="79"/>
+        <location filename="../gui/window.py" line="82"/>
         <source>Library</source>
         <translation>资源库</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="80"/>
+        <location filename="../gui/window.py" line="83"/>
         <source>Classroom</source>
         <translation>课堂模式</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="81"/>
+        <location filename="../gui/window.py" line="84"/>
         <source>Learners</source>
         <translation>学生</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="82"/>
+        <location filename="../gui/window.py" line="85"/>
         <source>USB drive</source>
         <translation>U盘</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="83"/>
+        <location filename="../gui/window.py" line="86"/>
+        <source>Sync</source>
+        <translation>同步</translation>
+    </message>
+    <message>
+        <location filename="../gui/window.py" line="87"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="130"/>
+        <location filename="../gui/window.py" line="140"/>
         <source>Finished</source>
         <translation>已学完</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="132"/>
+        <location filename="../gui/window.py" line="142"/>
         <source>{0}% watched</source>
         <translation>已看 {0}%</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="132"/>
+        <location filename="../gui/window.py" line="142"/>
         <source>Opened</source>
         <translation>已打开</translation>
     </message>
@@ -831,6 +836,94 @@
         <location filename="../gui/settings_page.py" line="188"/>
         <source>{packages} packages, {used} used, {free} free</source>
         <translation>{packages} 个资源包，已用 {used}，剩余 {free}</translation>
+    </message>
+</context>
+<context>
+    <name>SyncPage</name>
+    <message>
+        <location filename="../gui/sync_page.py" line="57"/>
+        <source>e.g. hub.example.cn:8470</source>
+        <translation>例如 hub.example.cn:8470</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="60"/>
+        <source>e.g. 7K4Q-M2XD-9HPA</source>
+        <translation>例如 7K4Q-M2XD-9HPA</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="61"/>
+        <source>Enrol this PC</source>
+        <translation>登记本机</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="66"/>
+        <source>Hub address</source>
+        <translation>同步中心地址</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="67"/>
+        <source>Enrolment code</source>
+        <translation>学校登记码</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="70"/>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="73"/>
+        <source>Sync through the USB drive</source>
+        <translation>经U盘同步</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="107"/>
+        <source>Enrolled with {0} as part of {1}.</source>
+        <translation>已登记到同步中心 {0}，学校：{1}。</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="114"/>
+        <source>This PC is not enrolled with the county hub yet. Progress is kept here; it can also reach the county on a USB drive.</source>
+        <translation>本机还没有登记到县同步中心。学习记录都保存在本机，也可以经U盘带到县里。</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="120"/>
+        <source>Last successful sync: {0}. Records waiting to be sent: {1}.</source>
+        <translation>上次同步成功：{0}。等待发送的记录：{1} 条。</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="157"/>
+        <source>Type the hub address and the school&apos;s enrolment code.</source>
+        <translation>请填写同步中心地址和学校登记码。</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="163"/>
+        <source>Enrolled with {0}.</source>
+        <translation>已登记到 {0}。</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="165"/>
+        <source>Enrolling…</source>
+        <translation>正在登记…</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="181"/>
+        <source>Synced: {0} records sent, {1} received ({2} out, {3} in).</source>
+        <translation>同步完成：发送 {0} 条记录，收到 {1} 条（发送 {2}，接收 {3}）。</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="188"/>
+        <source>Syncing…</source>
+        <translation>正在同步…</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="195"/>
+        <source>Insert the USB drive first.</source>
+        <translation>请先插入U盘。</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="203"/>
+        <source>Syncing through {0}…</source>
+        <translation>正在经 {0} 同步…</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,214 @@
+"""Packages over HTTP: a repository behind any web server, downloaded resumably.
+
+`HttpSource` is the content library's source interface (as `FolderSource` for a USB
+drive) for a repository at a URL: the hub's `/repo/`, a county CDN, a peer on the LAN.
+Each blob is first fetched whole into `<data>/downloads/<sha256>.part`, resuming to the
+byte after a cut (`Range` + `If-Range` with the ETag seen: a file that changed on the
+server restarts cleanly), at the shared throttle's pace; then the library imports it
+from there like any other source, hashing it on the way in. Downloads already in the
+folder are never fetched again; `Library.import_from` skips blobs already installed.
+
+    >>> source = HttpSource("http://hub.example.cn:8470/repo", data_dir / "downloads")
+    >>> library.import_from(source, package_ids=["pep.math.g3a"])
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+import requests
+
+from media import manifest as mf
+from media.errors import BlobCorrupt, Cancelled, RepositoryInvalid, SourceUnavailable, text
+from media.repository import INDEX, MAX_INDEX_BYTES, MAX_SIGNATURE_BYTES, IndexEntry, parse_index
+
+CHUNK = 256 * 1024
+CONNECT_TIMEOUT_S = 10
+READ_TIMEOUT_S = 60
+
+
+class Pace(Protocol):
+    """What the download asks of the shared throttle (sync/throttle.py)."""
+
+    def take(self, n: int, cancel: threading.Event | None = None) -> None: ...
+
+
+def fetch(
+    http: requests.Session,
+    url: str,
+    part: Path,
+    *,
+    size: int | None = None,
+    pace: Pace | None = None,
+    cancel: threading.Event | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Path:
+    """Download `url` into `part`, going on from what `part` already holds.
+
+    The ETag of the first answer is kept beside it (`<part>.etag`); resuming sends
+    `Range` from the bytes held and `If-Range` with that ETag, so a changed file comes
+    back whole (200) and replaces the partial one. Every write is flushed before the
+    next chunk is asked for: after a power cut, what is in `part` is what arrived.
+    `progress(n)` gets each chunk's size. Raises SourceUnavailable on a cut or an HTTP
+    error, Cancelled when `cancel` is set.
+    """
+    etag_file = part.with_name(part.name + ".etag")
+    have = part.stat().st_size if part.exists() else 0
+    etag = etag_file.read_text(encoding="ascii").strip() if etag_file.exists() and have else ""
+    if size is not None and have == size:
+        return part
+    headers = {"Accept-Encoding": "identity"}
+    if have and etag:
+        headers["Range"] = f"bytes={have}-"
+        headers["If-Range"] = etag
+    try:
+        response = http.get(
+            url, headers=headers, stream=True, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S)
+        )
+    except requests.RequestException as e:
+        raise SourceUnavailable(where=url, problem=_reason(e)) from None
+    with contextlib.closing(response):
+        if response.status_code == 416 and size is not None and have >= size:
+            return part
+        if response.status_code not in (200, 206):
+            raise SourceUnavailable(where=url, problem=f"HTTP {response.status_code}")
+        mode = "ab" if response.status_code == 206 else "wb"  # 200: whole file, from 0
+        if mode == "wb":
+            new_etag = response.headers.get("ETag", "")
+            part.parent.mkdir(parents=True, exist_ok=True)
+            etag_file.write_text(new_etag if new_etag.startswith('"') else "", encoding="ascii")
+        with open(part, mode) as out:
+            try:
+                for chunk in response.iter_content(CHUNK):
+                    if cancel is not None and cancel.is_set():
+                        raise Cancelled()
+                    if pace is not None:
+                        pace.take(len(chunk), cancel)
+                    out.write(chunk)
+                    out.flush()
+                    if progress is not None:
+                        progress(len(chunk))
+            except requests.RequestException as e:
+                raise SourceUnavailable(where=url, problem=_reason(e)) from None
+            os.fsync(out.fileno())
+    got = part.stat().st_size
+    if size is not None and got != size:
+        raise SourceUnavailable(
+            where=url, problem=text(f"只收到 {got}/{size} 字节", f"only {got}/{size} bytes arrived")
+        )
+    return part
+
+
+class HttpSource:
+    """A repository at an HTTP(S) URL, read through the library's source interface."""
+
+    def __init__(
+        self,
+        url: str,
+        downloads: Path,
+        *,
+        http: requests.Session | None = None,
+        pace: Pace | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.label = self.url
+        self.downloads = downloads
+        self.http = http or requests.Session()
+        self.pace = pace
+        self.progress = progress
+        self.cancel = threading.Event()
+        self._sizes: dict[str, int] = {}
+
+    def _get(self, rel: str, limit: int) -> bytes | None:
+        """A small file of the repository (None when the server has none), at most `limit`."""
+        try:
+            response = self.http.get(
+                f"{self.url}/{rel}", timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S), stream=True
+            )
+            with contextlib.closing(response):
+                if response.status_code == 404:
+                    return None
+                if response.status_code != 200:
+                    raise SourceUnavailable(
+                        where=self.label, problem=f"{rel}: HTTP {response.status_code}"
+                    )
+                data = response.raw.read(limit + 1, decode_content=True)
+        except requests.RequestException as e:
+            raise SourceUnavailable(where=self.label, problem=_reason(e)) from None
+        if len(data) > limit:
+            raise RepositoryInvalid(where=self.label, problem=f"{rel} 过大")
+        return data
+
+    def available(self) -> bool:
+        try:
+            return self._get(INDEX, MAX_INDEX_BYTES) is not None
+        except SourceUnavailable:
+            return False
+
+    def entries(self) -> list[IndexEntry]:
+        data = self._get(INDEX, MAX_INDEX_BYTES)
+        if data is None:
+            raise RepositoryInvalid(where=self.label, problem=f"找不到 {INDEX}")
+        return parse_index(data, self.label)
+
+    def manifest_bytes(self, entry: IndexEntry) -> bytes:
+        label = f"{entry.title} ({entry.version})"
+        data = self._get(f"packages/{entry.id}/{entry.version}.json", mf.MAX_MANIFEST_BYTES)
+        if data is None:
+            raise RepositoryInvalid(where=self.label, problem=f"{label} 的清单文件缺失")
+        if (
+            len(data) != entry.manifest_size
+            or hashlib.sha256(data).hexdigest() != entry.manifest_sha256
+        ):
+            raise mf.ManifestInvalid(
+                package=label, problem="清单与索引中的校验值不符（可能被篡改）"
+            )
+        with contextlib.suppress(mf.ManifestInvalid, ValueError):
+            for blob in mf.parse(data, label).blobs(None):
+                self._sizes[blob.sha256] = blob.size
+        return data
+
+    def signature_bytes(self, entry: IndexEntry) -> bytes | None:
+        return self._get(f"packages/{entry.id}/{entry.version}.sig", MAX_SIGNATURE_BYTES)
+
+    def open_blob(self, sha256: str, package: str, name: str) -> BinaryIO:
+        """The blob, downloaded whole first (resuming); read by the store like a file."""
+        part = self.downloads / f"{sha256}.part"
+        url = f"{self.url}/blobs/{sha256[:2]}/{sha256}"
+        try:
+            fetch(self.http, url, part, size=self._sizes.get(sha256), pace=self.pace,
+                  cancel=self.cancel, progress=self.progress)  # fmt: skip
+        except SourceUnavailable as e:
+            if "HTTP 404" in str(e):
+                raise BlobCorrupt(
+                    package=package, name=name, problem="资源库里缺少这个文件"
+                ) from None
+            raise
+        return open(part, "rb", buffering=0)
+
+
+def _reason(e: requests.RequestException) -> str:
+    if isinstance(e, requests.Timeout):
+        return text("超时", "timed out")
+    if isinstance(e, requests.ConnectionError):
+        return text("连接失败或中断", "connection failed or broke")
+    return type(e).__name__
+
+
+def clean_downloads(downloads: Path, installed: Callable[[str], bool]) -> int:
+    """Delete finished downloads of blobs now installed (`installed(sha256)`); how many."""
+    removed = 0
+    for part in downloads.glob("*.part") if downloads.is_dir() else ():
+        sha = part.name.removesuffix(".part")
+        if installed(sha):
+            part.unlink(missing_ok=True)
+            part.with_name(part.name + ".etag").unlink(missing_ok=True)
+            removed += 1
+    return removed
