@@ -96,7 +96,8 @@ class HubClient:
 
     # -- requests ---------------------------------------------------------------------
 
-    def _request(self, method: str, path: str, **kwargs: object) -> requests.Response:
+    def request(self, method: str, path: str, **kwargs: object) -> requests.Response:
+        """One call to the hub with the token; HubUnreachable / HubRefused on failure."""
         headers = dict(kwargs.pop("headers", {}) or {})  # type: ignore[call-overload]
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -122,7 +123,7 @@ class HubClient:
 
     def info(self) -> dict:
         """`GET /api/v1/hub`: is it a Kebao hub speaking this protocol?"""
-        doc = _json(self._request("GET", f"{API}/hub"), self.url)
+        doc = _json(self.request("GET", f"{API}/hub"), self.url)
         if doc.get("hub") != "kebao" or doc.get("protocol") != protocol.PROTOCOL:
             raise HubRefused(
                 200,
@@ -133,7 +134,7 @@ class HubClient:
 
     def enrol(self, code: str, device_id: str, name: str) -> Enrolled:
         body = {"code": code, "device_id": device_id, "name": name}
-        doc = _json(self._request("POST", f"{API}/enrol", json=body), self.url)
+        doc = _json(self.request("POST", f"{API}/enrol", json=body), self.url)
         try:
             return Enrolled(doc["school"]["id"], doc["school"]["name"], doc["token"])
         except (KeyError, TypeError):
@@ -142,7 +143,7 @@ class HubClient:
     def push(self, school_id: str, events: list[Event]) -> tuple[int, int]:
         """Send one batch; (stored, duplicates). Safe to repeat after any failure."""
         body = gzip.compress(protocol.events_body(events), compresslevel=6)
-        response = self._request(
+        response = self.request(
             "POST",
             protocol.school_path(school_id, "events"),
             data=body,
@@ -152,7 +153,7 @@ class HubClient:
         return int(doc.get("stored", 0)), int(doc.get("duplicates", 0))
 
     def pull(self, school_id: str, after: str, limit: int = protocol.PULL_EVENTS) -> Page:
-        response = self._request(
+        response = self.request(
             "GET",
             protocol.school_path(school_id, "events"),
             params={"after": after, "limit": limit},
