@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict
 from pathlib import Path
 
@@ -347,6 +347,40 @@ def cmd_sync(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from sync.share import announce, share_app
+
+    data_dir = Path(args.data_dir)
+    if not (data_dir / "catalog.db").is_file():
+        raise InputInvalid(
+            where=str(data_dir), problem=text("这里没有课包数据", "no Kebao data here")
+        )
+    app = share_app(data_dir)
+    _out(
+        text(
+            f"正在本校局域网共享资源包：http://{args.host}:{args.port}（按 Ctrl+C 停止）",
+            f"sharing packages on the LAN at http://{args.host}:{args.port} (Ctrl+C stops)",
+        )
+    )
+    with announce(args.port) if args.announce else nullcontext():
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+
+
+def cmd_peers(args: argparse.Namespace) -> None:
+    from sync.share import find_peers
+
+    urls = find_peers(args.wait)
+    if args.json:
+        _json(urls)
+        return
+    if not urls:
+        _out(text("局域网里没有找到共享资源包的电脑。", "no PC on the LAN shares packages."))
+    for url in urls:
+        _out(url)
+
+
 def cmd_learners(args: argparse.Namespace) -> None:
     with _journal(args) as journal:
         if args.action == "import":
@@ -501,6 +535,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("sync", "与同步中心交换学习记录（连不上时退出码为 3，下次接着同步）", cmd_sync)
     p.add_argument("--via", metavar="DIR", help="没有网络时：经U盘交换（DIR 为U盘根目录）")
+    p.add_argument("--json", action="store_true")
+
+    p = add("serve", "在本校局域网共享本机的资源包（只读），其他电脑可从这里导入", cmd_serve)
+    # All interfaces on purpose: the point is that the other PCs of the school reach it.
+    p.add_argument("--host", default="0.0.0.0", help="监听地址（默认所有网卡）")  # noqa: S104
+    p.add_argument("--port", type=int, default=8471)
+    p.add_argument(
+        "--no-announce", dest="announce", action="store_false", help="不在局域网广播（mDNS）"
+    )
+
+    p = add("peers", "查找局域网里共享资源包的电脑", cmd_peers)
+    p.add_argument("--wait", type=float, default=3.0, metavar="SECONDS")
     p.add_argument("--json", action="store_true")
 
     p = add("report", "学习报告：每个学生每个资源的观看进度（Excel 可直接打开的 CSV）", cmd_report)
