@@ -347,6 +347,40 @@ def cmd_sync(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_subscribe(args: argparse.Namespace) -> None:
+    from app.settings import PACKAGE_ID, Settings
+
+    data_dir = Path(args.data_dir)
+    settings = Settings.load(data_dir)
+    if args.action in ("add", "remove"):
+        for pid in args.ids:
+            if not PACKAGE_ID.fullmatch(pid):
+                raise InputInvalid(where=pid, problem=text("不是资源包编号", "not a package id"))
+        chosen = set(settings.subscriptions)
+        chosen = chosen | set(args.ids) if args.action == "add" else chosen - set(args.ids)
+        settings.subscriptions = sorted(chosen)
+        settings.save(data_dir)
+    if args.json:
+        _json(settings.subscriptions)
+        return
+    if not settings.subscriptions:
+        _out(text("还没有订阅资源包。", "no subscriptions."))
+    for pid in settings.subscriptions:
+        _out(pid)
+
+
+def cmd_upload(args: argparse.Namespace) -> None:
+    from sync.upload import queue
+
+    entry = queue(Path(args.data_dir), Path(args.file), kind=args.kind, title=args.title or "")
+    _out(
+        text(
+            f"已加入上传队列：{entry.title}（{human_size(entry.size)}），下次同步时上传",
+            f"queued for upload: {entry.title} ({human_size(entry.size)}), sent on the next sync",
+        )
+    )
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -536,6 +570,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("sync", "与同步中心交换学习记录（连不上时退出码为 3，下次接着同步）", cmd_sync)
     p.add_argument("--via", metavar="DIR", help="没有网络时：经U盘交换（DIR 为U盘根目录）")
     p.add_argument("--json", action="store_true")
+
+    p = add("subscribe", "订阅资源包：同步时自动下载它们的新版本", cmd_subscribe)
+    ssub = p.add_subparsers(dest="action", required=True, metavar="add|remove|list")
+    t = ssub.add_parser("add", parents=[common], help="订阅资源包（可多个）")
+    t.add_argument("ids", nargs="+", metavar="ID")
+    t.add_argument("--json", action="store_true")
+    t = ssub.add_parser("remove", parents=[common], help="取消订阅")
+    t.add_argument("ids", nargs="+", metavar="ID")
+    t.add_argument("--json", action="store_true")
+    t = ssub.add_parser("list", parents=[common], help="列出订阅")
+    t.add_argument("--json", action="store_true")
+
+    p = add("upload", "把文件（如专递课堂录像）加入上传队列，同步时断点续传到同步中心", cmd_upload)
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--kind", choices=("recording", "file"), default="recording")
+    p.add_argument("--title", metavar="TITLE", help="标题（默认取文件名）")
 
     p = add("serve", "在本校局域网共享本机的资源包（只读），其他电脑可从这里导入", cmd_serve)
     # All interfaces on purpose: the point is that the other PCs of the school reach it.

@@ -11,7 +11,8 @@ bad settings file can never stop Kebao from opening.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+import re
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from media.disk import write_atomic
@@ -19,12 +20,15 @@ from media.disk import write_atomic
 FILE = "settings.json"
 LANGUAGES = ("zh", "en")
 PLAYERS = ("auto", "vlc", "qt")
+PACKAGE_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 
 
 @dataclass
 class Settings:
     language: str = "zh"  # the GUI's language; 简体中文 unless the user chose English
     player: str = "auto"  # auto: VLC when installed, else Qt's own player
+    # Package ids whose new versions each sync round downloads from the hub.
+    subscriptions: list[str] = field(default_factory=list)
 
     @classmethod
     def load(cls, data_dir: Path) -> Settings:
@@ -37,8 +41,10 @@ class Settings:
         settings = cls()
         for f in fields(cls):
             value = raw.get(f.name)
-            if isinstance(value, str):
+            if isinstance(value, str) and isinstance(getattr(settings, f.name), str):
                 setattr(settings, f.name, value)
+            elif isinstance(value, list) and isinstance(getattr(settings, f.name), list):
+                setattr(settings, f.name, [v for v in value if isinstance(v, str)])
         return settings.valid()
 
     def valid(self) -> Settings:
@@ -46,6 +52,7 @@ class Settings:
             self.language = "zh"
         if self.player not in PLAYERS:
             self.player = "auto"
+        self.subscriptions = sorted({p for p in self.subscriptions if PACKAGE_ID.fullmatch(p)})
         return self
 
     def save(self, data_dir: Path) -> None:

@@ -17,12 +17,19 @@ def test_choices_are_saved_and_take_effect_next_start(qtbot, window) -> None:
     page.player.setCurrentIndex(page.player.findData("qt"))
     assert "重新打开课包后生效" in page.restart_note.text()
     saved = json.loads((window.library.data_dir / "settings.json").read_text(encoding="utf-8"))
-    assert saved == {"language": "en", "player": "qt"}
+    assert saved == {"language": "en", "player": "qt", "subscriptions": []}
     assert Settings.load(window.library.data_dir) == Settings("en", "qt")
 
 
 def test_a_damaged_or_strange_settings_file_gives_the_defaults(tmp_path: Path) -> None:
-    for content in ("{not json", "[]", '{"language": "fr", "player": 3}', "\xff\xfe"):
+    for content in (
+        "{not json",
+        "[]",
+        '{"language": "fr", "player": 3}',
+        "\xff\xfe",
+        '{"subscriptions": "math"}',
+        '{"subscriptions": [3, "../x", "UPPER"]}',
+    ):
         (tmp_path / "settings.json").write_text(content, encoding="latin-1")
         assert Settings.load(tmp_path) == Settings()
     assert Settings.load(tmp_path / "missing") == Settings()
