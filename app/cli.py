@@ -313,8 +313,6 @@ def cmd_enrol(args: argparse.Namespace) -> None:
 
 
 def cmd_sync(args: argparse.Namespace) -> None:
-    from sync.client import client_for, sync_journal
-
     if args.via:
         from sync.usb import describe, exchange
 
@@ -325,26 +323,52 @@ def cmd_sync(args: argparse.Namespace) -> None:
         else:
             _out(describe(report))
         return
-    with _journal(args) as journal:
+
+    from datetime import datetime
+
+    from app.settings import Settings
+    from sync.client import client_for
+    from sync.policy import EVERYTHING, Conditions, Policy, decide
+    from sync.round import run_round
+    from sync.throttle import Throttle
+
+    settings = Settings.load(Path(args.data_dir))
+    now = datetime.now()
+    decision = decide(
+        Policy.from_dict(settings.bandwidth),
+        Conditions(now=now, metered=args.metered, pending=EVERYTHING),
+    )
+    if args.now:  # the technician is here, on the school's line: everything, full speed
+        allowed, rate = EVERYTHING, None
+    else:
+        allowed, rate = decision.allowed, decision.rate
+    with _journal(args) as journal, _library(args) as library:
         client = client_for(journal)
         try:
-            report = sync_journal(journal, client)
+            report = run_round(
+                journal,
+                library,
+                client,
+                subscriptions=set(settings.subscriptions),
+                allowed=lambda c: c in allowed,
+                pace=Throttle(rate),
+            )
+        except KebaoError as e:
+            journal.update_sync_state(last_error=str(e))
+            raise
         finally:
             client.close()
         journal.update_sync_state(last_success_ms=int(time.time() * 1000), last_error=None)
     if args.json:
-        _json(asdict(report))
+        doc = asdict(report)
+        doc["waiting"] = [c.value for c in report.waiting]
+        doc["reason"] = decision.reason if report.waiting else ""
+        _json(doc)
         return
-    _out(
-        text(
-            f"同步完成：上传 {report.pushed} 条记录（另有 {report.duplicates} 条中心已有），"
-            f"收到 {report.pulled} 条；发送 {human_size(report.bytes_sent)}，"
-            f"接收 {human_size(report.bytes_received)}",
-            f"synced: {report.pushed} events sent ({report.duplicates} already at the hub), "
-            f"{report.pulled} received; {human_size(report.bytes_sent)} out, "
-            f"{human_size(report.bytes_received)} in",
-        )
-    )
+    for line in report.sentences():
+        _out(line)
+    if report.waiting:
+        _out(decision.reason)
 
 
 def cmd_subscribe(args: argparse.Namespace) -> None:
@@ -569,6 +593,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("sync", "与同步中心交换学习记录（连不上时退出码为 3，下次接着同步）", cmd_sync)
     p.add_argument("--via", metavar="DIR", help="没有网络时：经U盘交换（DIR 为U盘根目录）")
+    p.add_argument(
+        "--now", action="store_true", help="不管时间段和限速，立即传完（技术人员在现场时）"
+    )
+    p.add_argument("--metered", action="store_true", help="按流量计费的网络：只同步学习记录")
     p.add_argument("--json", action="store_true")
 
     p = add("subscribe", "订阅资源包：同步时自动下载它们的新版本", cmd_subscribe)

@@ -29,6 +29,9 @@ class Settings:
     player: str = "auto"  # auto: VLC when installed, else Qt's own player
     # Package ids whose new versions each sync round downloads from the hub.
     subscriptions: list[str] = field(default_factory=list)
+    # The bandwidth policy (sync.policy.Policy.to_dict); read with Policy.from_dict,
+    # which falls back to the defaults field by field.
+    bandwidth: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, data_dir: Path) -> Settings:
@@ -45,6 +48,8 @@ class Settings:
                 setattr(settings, f.name, value)
             elif isinstance(value, list) and isinstance(getattr(settings, f.name), list):
                 setattr(settings, f.name, [v for v in value if isinstance(v, str)])
+            elif isinstance(value, dict) and isinstance(getattr(settings, f.name), dict):
+                setattr(settings, f.name, value)
         return settings.valid()
 
     def valid(self) -> Settings:

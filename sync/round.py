@@ -1,0 +1,128 @@
+"""One sync round: journal, small uploads, package downloads, recording uploads, in order.
+
+`kebao sync` runs one; the GUI's scheduler runs one whenever the bandwidth policy lets
+it. A step runs only if the policy allows its class now; a step that fails stops the
+round (what earlier steps did is kept, and the next round goes on from there), except
+that a file the hub refuses is set aside and the round goes on with the rest.
+
+    >>> report = run_round(journal, library, client, subscriptions={"pep.math.g3a"})
+    >>> report.sentences()
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from media.errors import text
+from media.library import Library
+from sync import packages, protocol, upload
+from sync.client import HubClient, HubRefused, JournalReport, sync_journal
+from sync.download import HttpSource, Pace
+from sync.journal import Journal
+from sync.policy import TransferClass
+
+Allowed = Callable[[TransferClass], bool]
+
+
+@dataclass
+class RoundReport:
+    journal: JournalReport | None = None
+    uploaded: list[str] = field(default_factory=list)  # titles
+    installed: list[str] = field(default_factory=list)  # package labels
+    set_aside: list[str] = field(default_factory=list)  # one sentence each
+    waiting: list[TransferClass] = field(default_factory=list)  # not allowed now
+
+    def sentences(self) -> list[str]:
+        lines = []
+        if self.journal is not None:
+            j = self.journal
+            lines.append(
+                text(
+                    f"学习记录：发送 {j.pushed + j.duplicates} 条，收到 {j.pulled} 条",
+                    f"records: {j.pushed + j.duplicates} sent, {j.pulled} received",
+                )
+            )
+        if self.uploaded:
+            lines.append(text("已上传：", "uploaded: ") + "、".join(self.uploaded))
+        if self.installed:
+            lines.append(
+                text("已下载并安装：", "downloaded and installed: ") + "、".join(self.installed)
+            )
+        lines.extend(self.set_aside)
+        return lines
+
+
+def _send_outbox(
+    outbox: Path,
+    client: HubClient,
+    school_id: str,
+    entries: list[upload.OutboxEntry],
+    report: RoundReport,
+    *,
+    pace: Pace | None,
+    cancel: threading.Event | None,
+) -> None:
+    for entry in entries:
+        try:
+            upload.send(client, school_id, entry, outbox=outbox, pace=pace, cancel=cancel)
+        except upload.UploadFileChanged as e:
+            report.set_aside.append(str(e))
+            continue
+        except HubRefused as e:
+            if e.status in (403, 413, 422):
+                report.set_aside.append(f"{entry.title}：{e}")
+                continue
+            raise
+        report.uploaded.append(entry.title)
+
+
+def run_round(
+    journal: Journal,
+    library: Library,
+    client: HubClient,
+    *,
+    subscriptions: set[str] | frozenset[str] = frozenset(),
+    allowed: Allowed = lambda _c: True,
+    peers: list[str] | None = None,
+    pace: Pace | None = None,
+    cancel: threading.Event | None = None,
+) -> RoundReport:
+    """Run the steps the policy allows, in priority order; raises on the first failure."""
+    report = RoundReport()
+    state = journal.sync_state()
+    if allowed(TransferClass.JOURNAL):
+        report.journal = sync_journal(journal, client)
+    else:
+        report.waiting.append(TransferClass.JOURNAL)
+    outbox = upload.outbox_dir(library.data_dir)
+    entries = upload.pending(outbox)
+    small = [e for e in entries if e.size <= protocol.SMALL_UPLOAD_BYTES]
+    large = [e for e in entries if e.size > protocol.SMALL_UPLOAD_BYTES]
+    school = state.school_id or ""
+    if small:
+        if allowed(TransferClass.SMALL_UPLOAD):
+            _send_outbox(outbox, client, school, small, report, pace=pace, cancel=cancel)
+        else:
+            report.waiting.append(TransferClass.SMALL_UPLOAD)
+    if subscriptions:
+        repo = client.url + protocol.REPO
+        source = HttpSource(repo, library.data_dir / "downloads", http=client.http)
+        wanted = packages.updates(
+            source.entries(), packages.installed_versions(library), subscriptions
+        )
+        if wanted and allowed(TransferClass.PACKAGE_DOWNLOAD):
+            done = packages.download(
+                library, repo, wanted, peers=peers or [], pace=pace, cancel=cancel
+            )
+            report.installed += [label for label, _units in done.installed]
+        elif wanted:
+            report.waiting.append(TransferClass.PACKAGE_DOWNLOAD)
+    if large:
+        if allowed(TransferClass.RECORDING_UPLOAD):
+            _send_outbox(outbox, client, school, large, report, pace=pace, cancel=cancel)
+        else:
+            report.waiting.append(TransferClass.RECORDING_UPLOAD)
+    return report
