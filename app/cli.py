@@ -33,6 +33,7 @@ from media.packer import pack
 from media.repository import FolderSource
 from media.signature import PublicKey, load_private, write_keypair
 from sync.journal import Journal
+from sync.protocol import DEFAULT_PORT, UPLOAD_EXPIRES_S
 from sync.roster import import_roster, report_rows, write_report
 
 EXIT_BAD_INPUT = 2
@@ -482,6 +483,56 @@ def cmd_report(args: argparse.Namespace) -> None:
         )
 
 
+def _hub_dir(args: argparse.Namespace) -> Path:
+    return Path(args.data_dir) if args.data_dir else default_data_dir() / "hub"
+
+
+def cmd_hub(args: argparse.Namespace) -> None:
+    """The county's sync hub: serve it, add a school (or renew its code), list schools."""
+    from hub.db import HubStore
+    from hub.server import serve
+    from sync.protocol import show_code
+
+    data_dir = _hub_dir(args)
+    if args.action == "serve":
+        serve(
+            data_dir,
+            args.db,
+            Path(args.repo) if args.repo else None,
+            args.host,
+            args.port,
+            announce=lambda url: _out(
+                text(
+                    f"课包同步中心：{url}（按 Ctrl+C 停止）", f"Kebao hub: {url} (Ctrl+C stops it)"
+                )
+            ),
+            upload_expires_s=args.upload_expires_s,
+        )
+        return
+    store = HubStore.open(data_dir, args.db)
+    try:
+        if args.action == "add-school":
+            school_id, code = store.add_school(args.name)
+            _out(text(f"学校编号：{school_id}", f"school id: {school_id}"))
+            _out(text(f"登记码：{show_code(code)}", f"enrolment code: {show_code(code)}"))
+            return
+        schools = store.schools()
+    finally:
+        store.close()
+    if args.json:
+        _json([asdict(s) for s in schools])
+        return
+    if not schools:
+        _out(text("还没有学校；用 kebao hub add-school 名称 添加。", "no schools yet."))
+    for s in schools:
+        _out(
+            text(
+                f"{s.id}  {s.name}  {s.devices} 台设备  {s.events} 条记录",
+                f"{s.id}  {s.name}  {s.devices} devices  {s.events} events",
+            )
+        )
+
+
 def cmd_open(args: argparse.Namespace) -> int:
     """No sub-command: open the window (the demo library on first run)."""
     if sys.platform.startswith("linux") and not (
@@ -630,6 +681,37 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("report", "学习报告：每个学生每个资源的观看进度（Excel 可直接打开的 CSV）", cmd_report)
     p.add_argument("--class", dest="class_", metavar="NAME", help="只报告这个班级")
     p.add_argument("--csv", required=True, metavar="FILE", help="写入的 CSV 文件")
+    p = sub.add_parser("hub", help="县同步中心：运行服务、添加学校", description="县同步中心")
+    hsub = p.add_subparsers(dest="action", required=True, metavar="serve|add-school|schools")
+    hub_common = argparse.ArgumentParser(add_help=False)
+    hub_common.add_argument(
+        "--data-dir", default=None, help="同步中心的数据文件夹（默认：用户数据目录下的 hub）"
+    )
+    hub_common.add_argument(
+        "--db",
+        default=os.environ.get("KEBAO_HUB_DB"),
+        metavar="URL",
+        help="数据库（默认：数据文件夹中的 SQLite；或 postgresql+psycopg://…；环境变量 KEBAO_HUB_DB）",
+    )
+    t = hsub.add_parser("serve", parents=[hub_common], help="运行同步中心")
+    t.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1；全部：0.0.0.0）")
+    t.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"端口（默认 {DEFAULT_PORT}）")
+    t.add_argument("--repo", metavar="DIR", help="以 /repo/ 提供的资源库文件夹")
+    t.add_argument(
+        "--upload-expires-s",
+        type=int,
+        default=int(os.environ.get("KEBAO_HUB_UPLOAD_EXPIRES_S", UPLOAD_EXPIRES_S)),
+        help=argparse.SUPPRESS,
+    )
+    t.set_defaults(func=cmd_hub)
+    t = hsub.add_parser(
+        "add-school", parents=[hub_common], help="添加学校并显示登记码（已有的学校：换一个新码）"
+    )
+    t.add_argument("name", metavar="NAME")
+    t.set_defaults(func=cmd_hub)
+    t = hsub.add_parser("schools", parents=[hub_common], help="列出学校")
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(func=cmd_hub)
     return parser
 
 

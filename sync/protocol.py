@@ -61,11 +61,13 @@ ERRORS: dict[str, tuple[int, str, str]] = {
         "The enrolment code is not right; check it with the county",
     ),
     "not_found": (404, "没有找到", "Not found"),
+    "method_not_allowed": (405, "不支持这种请求方法", "The method is not allowed here"),
     "offset_mismatch": (409, "上传位置不一致", "The upload offset does not match"),
     "upload_gone": (410, "这个上传已过期或已取消", "This upload expired or was cancelled"),
     "precondition_failed": (412, "不支持的 tus 版本", "Unsupported tus version"),
     "too_large": (413, "数据太大，超过了中心的限制", "Too large for the hub's limits"),
     "bad_content_type": (415, "内容类型不正确", "Wrong content type"),
+    "range_not_satisfiable": (416, "请求的范围超出了文件", "The range is outside the file"),
     "invalid": (422, "数据格式不正确", "The data is malformed"),
     "too_many_requests": (429, "请求太频繁，请稍后再试", "Too many requests; try again later"),
     "checksum_mismatch": (460, "校验和不一致", "The checksum does not match"),
@@ -131,6 +133,10 @@ def parse_enrolment(doc: object) -> Enrolment:
 # -- events ------------------------------------------------------------------------------
 
 
+class TooManyEvents(InputInvalid):
+    """A push batch over PUSH_EVENTS: refused as too large (413), not as malformed."""
+
+
 def parse_push(data: bytes) -> list[Event]:
     """Check a push body (already gunzipped, at most PUSH_BYTES): every event, or none.
 
@@ -145,7 +151,7 @@ def parse_push(data: bytes) -> list[Event]:
         raise InputInvalid(where=where, problem='expected {"events": [...]}')
     raw = doc["events"]
     if len(raw) > PUSH_EVENTS:
-        raise InputInvalid(where=where, problem=f"more than {PUSH_EVENTS} events")
+        raise TooManyEvents(where=where, problem=f"more than {PUSH_EVENTS} events")
     events = []
     for i, item in enumerate(raw):
         try:

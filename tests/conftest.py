@@ -30,6 +30,8 @@ if not os.environ.get("XDG_RUNTIME_DIR"):
     _runtime.chmod(0o700)
     os.environ["XDG_RUNTIME_DIR"] = str(_runtime)
 
+from hubfixture import hub, hub_db, make_hub  # noqa: F401  (fixtures for every test file)
+
 from app import cli
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,5 @@
-"""The house rule that keeps the core reusable: media/ and sync/ never import Qt or app."""
+"""The house rules that keep the parts reusable: media/ and sync/ never import Qt or app;
+hub/ speaks to the client only through the wire (`sync.protocol`)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,40 @@ def test_core_packages_import_no_gui_and_no_app(package: str) -> None:
         if name.split(".")[0] in FORBIDDEN
     }
     assert not offenders, sorted(offenders)
+
+
+def hub_offenders(root: Path) -> set[str]:
+    """Imports in hub/ of Qt, app, or any sync module but the protocol."""
+    offenders = set()
+    for path in sorted(root.rglob("*.py")):
+        for name in imported_modules(path):
+            top = name.split(".")[0]
+            if top in FORBIDDEN or (top == "sync" and name != "sync.protocol"):
+                offenders.add(f"{path.name} imports {name}")
+    return offenders
+
+
+def test_the_hub_imports_only_the_protocol_from_the_client_side() -> None:
+    assert (ROOT / "hub" / "app.py").exists(), "hub/ must exist"
+    assert not hub_offenders(ROOT / "hub"), sorted(hub_offenders(ROOT / "hub"))
+
+
+def test_the_hub_checker_catches_what_it_forbids(tmp_path: Path) -> None:
+    (tmp_path / "ok.py").write_text(
+        "from sync.protocol import API\nfrom media.errors import text\n", encoding="utf-8"
+    )
+    assert hub_offenders(tmp_path) == set()
+    (tmp_path / "bad.py").write_text(
+        "from sync.journal import Journal\nimport sync\nfrom sync import events\n"
+        "from app.cli import main\nfrom PySide6 import QtCore\n",
+        encoding="utf-8",
+    )
+    assert hub_offenders(tmp_path) == {
+        "bad.py imports sync.journal",
+        "bad.py imports sync",
+        "bad.py imports app.cli",
+        "bad.py imports PySide6",
+    }
 
 
 def test_the_checker_catches_a_forbidden_import(tmp_path: Path) -> None:
