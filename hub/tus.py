@@ -282,6 +282,7 @@ async def patch(
         room = min(UPLOAD_CHUNK_BYTES, upload.length - offset)
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > room:
+            await drain(request.stream())
             raise HubError("too_large", f"at most {room} bytes fit at offset {offset}")
         written = await _receive(hub, request, upload, room, checksum)
         at = offset + written

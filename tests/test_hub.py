@@ -338,6 +338,14 @@ def test_a_batch_over_the_byte_limit_is_413(hub: RunningHub, school) -> None:
         device.path("events"), data=json.dumps({"events": batch}).encode(), timeout=30
     )
     refused(plain, 413, "too_large")
+    # A body that says it is a terabyte is refused before a byte of it is read.
+    where = urlsplit(hub.url)
+    with socket.create_connection((where.hostname, where.port), timeout=10) as s:
+        s.sendall(
+            f"POST {urlsplit(device.path('events')).path} HTTP/1.1\r\nHost: x\r\n"
+            f"Authorization: Bearer {device.token}\r\nContent-Length: {10**12}\r\n\r\n".encode()
+        )
+        assert s.recv(65536).startswith(b"HTTP/1.1 413")
     assert hub.event_count() == 0
 
 
