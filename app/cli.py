@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
@@ -35,6 +36,9 @@ from media.signature import PublicKey, load_private, write_keypair
 from sync.journal import Journal
 from sync.protocol import DEFAULT_PORT, UPLOAD_EXPIRES_S
 from sync.roster import import_roster, report_rows, write_report
+
+if TYPE_CHECKING:
+    from hub.db import HubStore
 
 EXIT_BAD_INPUT = 2
 STATE_ZH = {"complete": "完整", "partial": "部分安装", "damaged": "有损坏"}
@@ -511,6 +515,9 @@ def cmd_hub(args: argparse.Namespace) -> None:
         return
     store = HubStore.open(data_dir, args.db)
     try:
+        if args.action in ("import", "export"):
+            _hub_drive(args, store, data_dir)
+            return
         if args.action == "add-school":
             school_id, code = store.add_school(args.name)
             _out(text(f"学校编号：{school_id}", f"school id: {school_id}"))
@@ -531,6 +538,29 @@ def cmd_hub(args: argparse.Namespace) -> None:
                 f"{s.id}  {s.name}  {s.devices} devices  {s.events} events",
             )
         )
+
+
+def _hub_drive(args: argparse.Namespace, store: HubStore, data_dir: Path) -> None:
+    """kebao hub import/export DIR: the schools without internet, by USB drive."""
+    from hub.usb import export_drive, import_drive, remove_taken_files
+
+    drive = Path(args.drive)
+    if args.action == "import":
+        report = import_drive(store, drive, data_dir / "uploads")
+        remove_taken_files(drive, store)
+        _out(
+            text(
+                f"已从U盘导入 {report.stored} 条新记录（{report.duplicates} 条已有），"
+                f"{report.files} 个文件",
+                f"imported {report.stored} new events ({report.duplicates} already here), "
+                f"{report.files} files",
+            )
+        )
+    else:
+        report = export_drive(store, drive)
+        _out(text(f"已为各校写入 {report.written} 条记录", f"wrote {report.written} events"))
+    for line in report.skipped:
+        _out(text(f"已跳过：{line}", f"skipped: {line}"))
 
 
 def cmd_open(args: argparse.Namespace) -> int:
@@ -682,7 +712,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--class", dest="class_", metavar="NAME", help="只报告这个班级")
     p.add_argument("--csv", required=True, metavar="FILE", help="写入的 CSV 文件")
     p = sub.add_parser("hub", help="县同步中心：运行服务、添加学校", description="县同步中心")
-    hsub = p.add_subparsers(dest="action", required=True, metavar="serve|add-school|schools")
+    hsub = p.add_subparsers(
+        dest="action", required=True, metavar="serve|add-school|schools|import|export"
+    )
     hub_common = argparse.ArgumentParser(add_help=False)
     hub_common.add_argument(
         "--data-dir", default=None, help="同步中心的数据文件夹（默认：用户数据目录下的 hub）"
@@ -711,6 +743,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_hub)
     t = hsub.add_parser("schools", parents=[hub_common], help="列出学校")
     t.add_argument("--json", action="store_true")
+    t.set_defaults(func=cmd_hub)
+    t = hsub.add_parser("import", parents=[hub_common], help="导入学校经U盘带回的记录和文件")
+    t.add_argument("drive", metavar="DIR")
+    t.set_defaults(func=cmd_hub)
+    t = hsub.add_parser("export", parents=[hub_common], help="把各校的记录写到U盘，带回学校")
+    t.add_argument("drive", metavar="DIR")
     t.set_defaults(func=cmd_hub)
     return parser
 

@@ -385,6 +385,14 @@ class HubStore:
             row = conn.execute(query).first()
         return Upload(**row._asdict()) if row else None
 
+    def complete_uploads(self, school_id: str) -> list[str]:
+        """The sha256 of every file the school has uploaded whole."""
+        query = sa.select(uploads.c.sha256).where(
+            uploads.c.school_id == school_id, uploads.c.state == COMPLETE
+        )
+        with self._read() as conn:
+            return sorted({r[0] for r in conn.execute(query)})
+
     def update_upload(self, upload_id: str, **values: object) -> None:
         with self._write() as conn:
             conn.execute(uploads.update().where(uploads.c.id == upload_id).values(**values))

@@ -11,10 +11,14 @@ constants and check their payloads here, so they cannot drift apart.
 
 from __future__ import annotations
 
+import gzip
 import json
+import os
 import re
 import secrets
+import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 from media.errors import InputInvalid, text
 from sync.events import Event
@@ -195,3 +199,61 @@ def parse_page(data: bytes) -> Page:
         except InputInvalid as e:
             raise InputInvalid(where=f"events[{i}]", problem=str(e)) from None
     return Page(events, doc["cursor"], doc["more"])
+
+
+# -- the USB drive (docs/sync-protocol.md, "Sync by USB drive") ---------------------------
+
+FOLDER = "kebao-sync"
+TO_HUB = "to-hub"
+FROM_HUB = "from-hub"
+UPLOADS = "uploads"
+RECEIVED = "received.json"  # from-hub: sha256 of every file the hub holds for the school
+UNENROLLED = "unenrolled"
+SUFFIX = ".jsonl.gz"
+
+
+def write_events(path: Path, events: list[Event]) -> None:
+    """One file of events, whole or not at all (written aside, fsync'd, renamed)."""
+    lines = b"".join(
+        json.dumps(e.to_dict(), ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        for e in events
+    )
+    write_atomically(path, gzip.compress(lines, compresslevel=6, mtime=0))
+
+
+def read_events(path: Path) -> list[Event]:
+    """Every event of one file; InputInvalid (naming the file) when any part is damaged."""
+    try:
+        data = gzip.decompress(path.read_bytes())
+    except (OSError, EOFError, zlib.error) as e:
+        raise InputInvalid(where=str(path), problem=f"damaged: {e}") from None
+    events = []
+    for n, line in enumerate(data.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            events.append(Event.from_dict(json.loads(line)))
+        except (ValueError, InputInvalid) as e:
+            raise InputInvalid(where=f"{path}:{n}", problem=str(e)) from None
+    return events
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """A file on a drive, whole or not at all: written aside, fsync'd, renamed."""
+    part = path.with_name(path.name + ".part")
+    with open(part, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(part, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(path: Path) -> None:
+    if os.name == "nt":
+        return  # Windows cannot open a directory; its rename is durable on NTFS/FAT
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -14,24 +14,31 @@ and renamed, so a drive pulled mid-write leaves only a `.part` the next run repl
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
-import zlib
+import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from media.errors import InputInvalid, KebaoError, text
-from sync.events import Event
+from sync import upload
 from sync.journal import Journal
+from sync.protocol import (
+    FOLDER,
+    FROM_HUB,
+    RECEIVED,
+    SUFFIX,
+    TO_HUB,
+    UNENROLLED,
+    UPLOADS,
+    read_events,
+    write_atomically,
+    write_events,
+)
 
-FOLDER = "kebao-sync"
-TO_HUB = "to-hub"
-FROM_HUB = "from-hub"
-UNENROLLED = "unenrolled"
-SUFFIX = ".jsonl.gz"
 EVENTS_PER_FILE = 5000
+FAT32_MAX = 4 * 1024**3 - 1  # a drive formatted FAT32 cannot hold a larger file
 
 
 class DriveUnwritable(KebaoError):
@@ -43,44 +50,15 @@ class DriveUnwritable(KebaoError):
 class UsbReport:
     written: int = 0  # events written to the drive
     applied: int = 0  # events new to this journal
+    files_written: int = 0  # outbox files copied to the drive
+    files_done: int = 0  # outbox files the hub confirmed it holds
+    set_aside: list[str] = field(default_factory=list)  # files that cannot go, one sentence each
     files_read: int = 0
     damaged: list[str] = field(default_factory=list)  # files skipped, by path on the drive
 
 
 def school_folder(drive: Path, school_id: str | None) -> Path:
     return drive / FOLDER / (school_id or UNENROLLED)
-
-
-def write_events(path: Path, events: list[Event]) -> None:
-    """One file of events, whole or not at all (written aside, fsync'd, renamed)."""
-    part = path.with_name(path.name + ".part")
-    lines = b"".join(
-        json.dumps(e.to_dict(), ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-        for e in events
-    )
-    with open(part, "wb") as f:
-        f.write(gzip.compress(lines, compresslevel=6, mtime=0))
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(part, path)
-    _fsync_dir(path.parent)
-
-
-def read_events(path: Path) -> list[Event]:
-    """Every event of one file; InputInvalid (naming the file) when any part is damaged."""
-    try:
-        data = gzip.decompress(path.read_bytes())
-    except (OSError, EOFError, zlib.error) as e:
-        raise InputInvalid(where=str(path), problem=f"damaged: {e}") from None
-    events = []
-    for n, line in enumerate(data.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            events.append(Event.from_dict(json.loads(line)))
-        except (ValueError, InputInvalid) as e:
-            raise InputInvalid(where=f"{path}:{n}", problem=str(e)) from None
-    return events
 
 
 def event_files(folder: Path, skip: Path | None = None) -> Iterator[tuple[Path, str]]:
@@ -92,8 +70,10 @@ def event_files(folder: Path, skip: Path | None = None) -> Iterator[tuple[Path, 
             yield path, "usb"
 
 
-def exchange(journal: Journal, drive: Path) -> UsbReport:
-    """Write this device's new events to the drive, then take in everything on it."""
+def exchange(journal: Journal, drive: Path, outbox: Path | None = None) -> UsbReport:
+    """Write this device's new events and outbox files to the drive, then take in
+    everything on it (other PCs' events, the hub's, and which files the hub holds)."""
+    outbox = outbox or upload.outbox_dir(journal.path.parent)
     state = journal.sync_state()
     folder = school_folder(drive, state.school_id)
     mine = folder / TO_HUB / journal.device_id
@@ -110,6 +90,7 @@ def exchange(journal: Journal, drive: Path) -> UsbReport:
             cursor = page.cursor
             journal.update_sync_state(usb_cursor=cursor)  # only once the file is whole
             report.written += len(page.events)
+        _copy_outbox(outbox, mine / UPLOADS, report)
     except OSError as e:
         raise DriveUnwritable(where=str(drive), reason=e.strerror or str(e)) from None
     for path, via in event_files(folder, skip=mine):
@@ -120,7 +101,62 @@ def exchange(journal: Journal, drive: Path) -> UsbReport:
             continue
         report.files_read += 1
         report.applied += journal.apply_events(events, via=via)
+    _forget_received(folder / FROM_HUB / RECEIVED, outbox, mine / UPLOADS, report)
     return report
+
+
+def _copy_outbox(outbox: Path, target: Path, report: UsbReport) -> None:
+    """Each queued file once onto the drive, with its metadata beside it."""
+    for entry in upload.pending(outbox):
+        copy = target / entry.sha256
+        if copy.is_file() and copy.stat().st_size == entry.size:
+            continue
+        if entry.size > FAT32_MAX:
+            report.set_aside.append(
+                text(
+                    f"{entry.title} 大于 4 GB，U盘（FAT32）放不下，请联网上传",
+                    f"{entry.title} is over 4 GB, too large for a FAT32 drive; upload it online",
+                )
+            )
+            continue
+        source = Path(entry.path)
+        try:
+            same = source.stat().st_size == entry.size
+        except OSError:
+            same = False
+        if not same:
+            report.set_aside.append(str(upload.UploadFileChanged(path=entry.path)))
+            continue
+        target.mkdir(parents=True, exist_ok=True)
+        _copy(source, copy)
+        meta = {k: v for k, v in asdict(entry).items() if k not in ("path", "location")}
+        meta["filename"] = entry.filename
+        write_atomically(target / f"{entry.sha256}.json", json.dumps(meta).encode("utf-8"))
+        report.files_written += 1
+
+
+def _copy(source: Path, copy: Path) -> None:
+    """Whole or not at all, as every file on the drive."""
+    part = copy.with_name(copy.name + ".part")
+    with open(source, "rb") as src, open(part, "wb") as out:
+        shutil.copyfileobj(src, out, 4 * 1024 * 1024)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(part, copy)
+
+
+def _forget_received(received: Path, outbox: Path, copies: Path, report: UsbReport) -> None:
+    """The hub holds these files: take them off the outbox and off the drive."""
+    try:
+        held = set(json.loads(received.read_bytes()))
+    except (OSError, ValueError, TypeError):
+        return
+    for entry in upload.pending(outbox):
+        if entry.sha256 in held:
+            (outbox / f"{entry.sha256}.json").unlink(missing_ok=True)
+            for path in (copies / entry.sha256, copies / f"{entry.sha256}.json"):
+                path.unlink(missing_ok=True)
+            report.files_done += 1
 
 
 def describe(report: UsbReport) -> str:
@@ -134,13 +170,3 @@ def describe(report: UsbReport) -> str:
             f"; {len(report.damaged)} damaged files skipped: {', '.join(report.damaged)}",
         )
     return line
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name == "nt":
-        return  # Windows cannot open a directory; its rename is durable on NTFS/FAT
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -41,14 +41,14 @@ class RunningHub:
     log: Path
     _store: HubStore | None = field(default=None, repr=False)
 
-    def _db_args(self) -> list[str]:
+    def cli_args(self) -> list[str]:
         return ["--data-dir", str(self.data_dir), *(["--db", self.db_url] if self.db_url else [])]
 
     def add_school(self, name: str) -> tuple[str, str]:
         """`kebao hub add-school NAME`: (school id, enrolment code as printed)."""
         out = io.StringIO()
         with redirect_stdout(out):
-            rc = cli.main(["hub", "add-school", name, *self._db_args()])
+            rc = cli.main(["hub", "add-school", name, *self.cli_args()])
         assert rc == 0, out.getvalue()
         lines = [line.rsplit("：", 1)[-1].strip() for line in out.getvalue().splitlines()]
         return lines[0], lines[1]
