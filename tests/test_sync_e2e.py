@@ -184,13 +184,19 @@ def test_a_recording_upload_resumes_after_a_cut_and_arrives_whole(hub, tmp_path)
     assert f"{school}/{sha}" in hub.files()
 
 
-def test_uploads_and_subscribed_packages_move_in_one_round(make_hub, tmp_path) -> None:
+def subscribed_pc(make_hub, data: Path) -> tuple[RunningHub, str]:
+    """A hub serving the demo repository, and a PC enrolled and subscribed to 数学: (hub, school)."""
     hub = make_hub(None, "--repo", str(DEMO_DIR / "repo"))
     school, code = hub.add_school("城关镇中心小学")
-    data = tmp_path / "pc"
     enrol(hub, data, code)
     assert run_cli("trust", "add", DEMO_KEY, "--data-dir", data).rc == 0
     assert run_cli("subscribe", "add", "demo.math.g3a", "--data-dir", data).rc == 0
+    return hub, school
+
+
+def test_uploads_and_subscribed_packages_move_in_one_round(make_hub, tmp_path) -> None:
+    data = tmp_path / "pc"
+    hub, school = subscribed_pc(make_hub, data)
     report = tmp_path / "报表.csv"
     report.write_bytes("姓名,班级\n".encode("gbk"))
     assert run_cli("upload", report, "--kind", "file", "--data-dir", data).rc == 0
@@ -206,12 +212,8 @@ def test_uploads_and_subscribed_packages_move_in_one_round(make_hub, tmp_path) -
 
 
 def test_big_transfers_wait_for_their_window(make_hub, tmp_path) -> None:
-    hub = make_hub(None, "--repo", str(DEMO_DIR / "repo"))
-    _, code = hub.add_school("城关镇中心小学")
     data = tmp_path / "pc"
-    enrol(hub, data, code)
-    assert run_cli("trust", "add", DEMO_KEY, "--data-dir", data).rc == 0
-    assert run_cli("subscribe", "add", "demo.math.g3a", "--data-dir", data).rc == 0
+    subscribed_pc(make_hub, data)
     settings = json.loads((data / "settings.json").read_text(encoding="utf-8"))
     settings["bandwidth"] = {"windows": []}  # big transfers never start by themselves
     (data / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
