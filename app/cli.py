@@ -354,7 +354,7 @@ def cmd_sync(args: argparse.Namespace) -> None:
                 journal,
                 library,
                 client,
-                subscriptions=set(settings.subscriptions),
+                subscriptions=settings.subscriptions,
                 allowed=lambda c: c in allowed,
                 pace=Throttle(rate),
             )
@@ -385,9 +385,10 @@ def cmd_subscribe(args: argparse.Namespace) -> None:
         for pid in args.ids:
             if not PACKAGE_ID.fullmatch(pid):
                 raise InputInvalid(where=pid, problem=text("不是资源包编号", "not a package id"))
-        chosen = set(settings.subscriptions)
-        chosen = chosen | set(args.ids) if args.action == "add" else chosen - set(args.ids)
-        settings.subscriptions = sorted(chosen)
+        if args.action == "add":  # new ones download after those already subscribed
+            settings.subscriptions += args.ids
+        else:
+            settings.subscriptions = [p for p in settings.subscriptions if p not in args.ids]
         settings.save(data_dir)
     if args.json:
         _json(settings.subscriptions)
