@@ -15,7 +15,6 @@ import os
 import socket
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict
@@ -332,9 +331,8 @@ def cmd_sync(args: argparse.Namespace) -> None:
     from datetime import datetime
 
     from app.settings import Settings
-    from sync.client import client_for
     from sync.policy import EVERYTHING, Conditions, Policy, decide
-    from sync.round import run_round
+    from sync.round import run_recorded
     from sync.throttle import Throttle
 
     settings = Settings.load(Path(args.data_dir))
@@ -348,22 +346,13 @@ def cmd_sync(args: argparse.Namespace) -> None:
     else:
         allowed, rate = decision.allowed, decision.rate
     with _journal(args) as journal, _library(args) as library:
-        client = client_for(journal)
-        try:
-            report = run_round(
-                journal,
-                library,
-                client,
-                subscriptions=settings.subscriptions,
-                allowed=lambda c: c in allowed,
-                pace=Throttle(rate),
-            )
-        except KebaoError as e:
-            journal.update_sync_state(last_error=str(e))
-            raise
-        finally:
-            client.close()
-        journal.update_sync_state(last_success_ms=int(time.time() * 1000), last_error=None)
+        report = run_recorded(
+            journal,
+            library,
+            subscriptions=settings.subscriptions,
+            allowed=lambda c: c in allowed,
+            pace=Throttle(rate),
+        )
     if args.json:
         doc = asdict(report)
         doc["waiting"] = [c.value for c in report.waiting]

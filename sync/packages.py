@@ -6,7 +6,7 @@ hub has in a newer version (or that is not installed yet) is downloaded resumabl
 installed through the content library's import path (same checks as a USB drive), from
 a LAN peer first when one has that version.
 
-    >>> wanted = updates(source.entries(), installed_versions(library), {"pep.math.g3a"})
+    >>> wanted = updates(source.entries(), installed_versions(library.catalog), ["pep.math.g3a"])
     >>> download(library, "http://hub:8470/repo", wanted)
 """
 
@@ -15,17 +15,20 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from media import manifest as mf
+from media.catalog import Catalog
 from media.errors import KebaoError
 from media.library import ImportReport, Library
 from media.repository import IndexEntry, latest, version_key
-from media.store import Progress
+from media.store import BlobStore, Progress
 from sync.download import HttpSource, Pace, clean_downloads
 
 
-def installed_versions(library: Library) -> dict[str, str]:
-    return {pid: version for pid, version, _title, _state in library.catalog.package_list()}
+def installed_versions(catalog: Catalog) -> dict[str, str]:
+    """Package id → installed version (`library.catalog`, or a reader's own `Catalog`)."""
+    return {pid: version for pid, version, _title, _state in catalog.package_list()}
 
 
 def updates(
@@ -45,16 +48,29 @@ def updates(
     return wanted
 
 
-def package_bytes(library: Library, source: HttpSource, entry: IndexEntry) -> tuple[int, int]:
-    """(bytes the package still needs, bytes of those already in `downloads/`), from its
-    manifest: what a progress bar of its download goes from and to."""
+@dataclass(frozen=True)
+class Sizes:
+    """A package version's bytes: in all, still to fetch, and of those already downloaded."""
+
+    total: int
+    needed: int  # not in the store yet
+    held: int  # of `needed`, already in `downloads/*.part` (a paused or cut download)
+
+
+def package_bytes(store: BlobStore, source: HttpSource, entry: IndexEntry) -> Sizes:
+    """How big `entry` is and how much of it is here, from its manifest at `source`:
+    what a progress bar of its download goes from and to.
+
+        >>> package_bytes(library.store, source, entry).needed
+    """
     m = mf.parse(source.manifest_bytes(entry), f"{entry.title} ({entry.version})")
-    needed = {b.sha256: b.size for b in m.blobs() if not library.store.has(b.sha256, b.size)}
+    blobs = {b.sha256: b.size for b in m.blobs()}
+    needed = {sha: size for sha, size in blobs.items() if not store.has(sha, size)}
     held = 0
     for sha, size in needed.items():
         with contextlib.suppress(OSError):
             held += min(size, (source.downloads / f"{sha}.part").stat().st_size)
-    return sum(needed.values()), held
+    return Sizes(sum(blobs.values()), sum(needed.values()), held)
 
 
 # (package, bytes of it here, bytes in all): called as each chunk arrives.
@@ -116,10 +132,10 @@ def _counting(
     """The per-chunk callback of one package's download (several blobs arrive at once)."""
     if watch is None:
         return received
-    total, held = package_bytes(library, source, entry)
-    done = [held]
+    sizes = package_bytes(library.store, source, entry)
+    total, done = sizes.needed, [sizes.held]
     lock = threading.Lock()
-    watch(entry, held, total)
+    watch(entry, sizes.held, total)
 
     def chunk(n: int) -> None:
         with lock:  # in order, one at a time: the bar never goes back, no count is lost

@@ -14,15 +14,16 @@ that a file the hub refuses is set aside and the round goes on with the rest.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from media.errors import text
+from media.errors import Cancelled, KebaoError, text
 from media.library import Library
 from media.repository import IndexEntry
 from sync import packages, protocol, upload
-from sync.client import HubClient, HubRefused, JournalReport, sync_journal
+from sync.client import HubClient, HubRefused, JournalReport, client_for, sync_journal
 from sync.download import HttpSource, Pace
 from sync.journal import Journal
 from sync.policy import TransferClass
@@ -163,7 +164,7 @@ def run_round(
         repo = client.url + protocol.REPO
         source = HttpSource(repo, library.data_dir / "downloads", http=client.http)
         wanted = packages.updates(
-            source.entries(), packages.installed_versions(library), subscriptions
+            source.entries(), packages.installed_versions(library.catalog), subscriptions
         )
         if wanted and allowed(TransferClass.PACKAGE_DOWNLOAD):
             started: dict[str, int] = {}
@@ -205,4 +206,24 @@ def run_round(
             )
         else:
             report.waiting.append(TransferClass.RECORDING_UPLOAD)
+    return report
+
+
+def run_recorded(journal: Journal, library: Library, **options: object) -> RoundReport:
+    """`run_round` with the hub this data folder is enrolled with; the outcome is kept in
+    the journal's `sync_state` (`last_success_ms`, or `last_error`: one sentence), as the
+    同步 page and `kebao status` show it. A pause (Cancelled) is not an error.
+
+        >>> run_recorded(journal, library, subscriptions=["pep.math.g3a"], cancel=stop)
+    """
+    client = client_for(journal)
+    try:
+        report = run_round(journal, library, client, **options)  # type: ignore[arg-type]
+    except KebaoError as e:
+        if not isinstance(e, Cancelled):
+            journal.update_sync_state(last_error=str(e))
+        raise
+    finally:
+        client.close()
+    journal.update_sync_state(last_success_ms=int(time.time() * 1000), last_error=None)
     return report
