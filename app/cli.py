@@ -15,7 +15,6 @@ import os
 import socket
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict
@@ -332,9 +331,8 @@ def cmd_sync(args: argparse.Namespace) -> None:
     from datetime import datetime
 
     from app.settings import Settings
-    from sync.client import client_for
     from sync.policy import EVERYTHING, Conditions, Policy, decide
-    from sync.round import run_round
+    from sync.round import run_recorded
     from sync.throttle import Throttle
 
     settings = Settings.load(Path(args.data_dir))
@@ -348,22 +346,13 @@ def cmd_sync(args: argparse.Namespace) -> None:
     else:
         allowed, rate = decision.allowed, decision.rate
     with _journal(args) as journal, _library(args) as library:
-        client = client_for(journal)
-        try:
-            report = run_round(
-                journal,
-                library,
-                client,
-                subscriptions=set(settings.subscriptions),
-                allowed=lambda c: c in allowed,
-                pace=Throttle(rate),
-            )
-        except KebaoError as e:
-            journal.update_sync_state(last_error=str(e))
-            raise
-        finally:
-            client.close()
-        journal.update_sync_state(last_success_ms=int(time.time() * 1000), last_error=None)
+        report = run_recorded(
+            journal,
+            library,
+            subscriptions=settings.subscriptions,
+            allowed=lambda c: c in allowed,
+            pace=Throttle(rate),
+        )
     if args.json:
         doc = asdict(report)
         doc["waiting"] = [c.value for c in report.waiting]
@@ -385,9 +374,10 @@ def cmd_subscribe(args: argparse.Namespace) -> None:
         for pid in args.ids:
             if not PACKAGE_ID.fullmatch(pid):
                 raise InputInvalid(where=pid, problem=text("不是资源包编号", "not a package id"))
-        chosen = set(settings.subscriptions)
-        chosen = chosen | set(args.ids) if args.action == "add" else chosen - set(args.ids)
-        settings.subscriptions = sorted(chosen)
+        if args.action == "add":  # new ones download after those already subscribed
+            settings.subscriptions += args.ids
+        else:
+            settings.subscriptions = [p for p in settings.subscriptions if p not in args.ids]
         settings.save(data_dir)
     if args.json:
         _json(settings.subscriptions)

@@ -88,6 +88,14 @@ try:
     HAS_MULTIMEDIA = True
 except ImportError:
     HAS_MULTIMEDIA = False
+# Whether the link is metered (sync then moves only learning records). A platform without
+# a backend for it (no NetworkManager on D-Bus, an old Qt) counts as not metered.
+try:
+    from PySide6.QtNetwork import QNetworkInformation
+
+    HAS_NETWORK_INFORMATION = True
+except ImportError:
+    HAS_NETWORK_INFORMATION = False
 try:
     from PySide6.QtPdf import QPdfDocument
     from PySide6.QtPdfWidgets import QPdfView
@@ -98,6 +106,7 @@ except ImportError:
 
 __all__ = [
     "HAS_MULTIMEDIA",
+    "HAS_NETWORK_INFORMATION",
     "HAS_PDF",
     "QAbstractItemView",
     "QAction",
@@ -131,6 +140,7 @@ __all__ = [
     "QMainWindow",
     "QMediaPlayer",
     "QMessageBox",
+    "QNetworkInformation",
     "QObject",
     "QPainter",
     "QPalette",

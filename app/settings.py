@@ -27,7 +27,8 @@ PACKAGE_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 class Settings:
     language: str = "zh"  # the GUI's language; 简体中文 unless the user chose English
     player: str = "auto"  # auto: VLC when installed, else Qt's own player
-    # Package ids whose new versions each sync round downloads from the hub.
+    # Package ids whose new versions each sync round downloads from the hub, in the order
+    # they download (下载 moves them up and down).
     subscriptions: list[str] = field(default_factory=list)
     # The bandwidth policy (sync.policy.Policy.to_dict); read with Policy.from_dict,
     # which falls back to the defaults field by field.
@@ -57,7 +58,10 @@ class Settings:
             self.language = "zh"
         if self.player not in PLAYERS:
             self.player = "auto"
-        self.subscriptions = sorted({p for p in self.subscriptions if PACKAGE_ID.fullmatch(p)})
+        # dict.fromkeys: each id once, in the school's order of priority.
+        self.subscriptions = list(
+            dict.fromkeys(p for p in self.subscriptions if PACKAGE_ID.fullmatch(p))
+        )
         return self
 
     def save(self, data_dir: Path) -> None:

@@ -41,10 +41,13 @@ def duration_words(seconds: float) -> str:
     return translate("Texts", "{0} h {1} min").format(s // 3600, s % 3600 // 60)
 
 
-def progress_text(done: int, total: int, elapsed: float) -> str:
-    """Bytes done of total, rate, and time left, for a progress line."""
-    rate = done / elapsed if elapsed > 0 else 0
-    if rate <= 0 or done == 0:
+def progress_text(done: int, total: int, elapsed: float, start: int = 0) -> str:
+    """Bytes done of total, rate, and time left, for a progress line.
+
+    `start`: bytes that were done before `elapsed` began (a resumed download), which
+    count as done but not towards the rate."""
+    rate = (done - start) / elapsed if elapsed > 0 else 0
+    if rate <= 0 or done <= start:
         return translate("Texts", "{done} of {total}").format(
             done=human_size(done), total=human_size(total)
         )

@@ -5,26 +5,45 @@ it. A step runs only if the policy allows its class now; a step that fails stops
 round (what earlier steps did is kept, and the next round goes on from there), except
 that a file the hub refuses is set aside and the round goes on with the rest.
 
-    >>> report = run_round(journal, library, client, subscriptions={"pep.math.g3a"})
+    >>> report = run_round(journal, library, client, subscriptions=["pep.math.g3a"])
     >>> report.sentences()
+
+`progress` hears of each file moving (`Transfer`: which, how far), for the 下载 page.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from media.errors import text
+from media.errors import Cancelled, KebaoError, text
 from media.library import Library
+from media.repository import IndexEntry
 from sync import packages, protocol, upload
-from sync.client import HubClient, HubRefused, JournalReport, sync_journal
+from sync.client import HubClient, HubRefused, JournalReport, client_for, sync_journal
 from sync.download import HttpSource, Pace
 from sync.journal import Journal
 from sync.policy import TransferClass
 
 Allowed = Callable[[TransferClass], bool]
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A file moving now: a package download (`key` its id) or an upload (its sha256)."""
+
+    kind: TransferClass
+    key: str
+    title: str
+    done: int  # bytes of it here (downloads: resumed ones included) or sent this round
+    total: int
+    started: int  # `done` when this round took it up, so a rate counts only this round
+
+
+Watch = Callable[[Transfer], None]
 
 
 @dataclass
@@ -34,6 +53,15 @@ class RoundReport:
     installed: list[str] = field(default_factory=list)  # package labels
     set_aside: list[str] = field(default_factory=list)  # one sentence each
     waiting: list[TransferClass] = field(default_factory=list)  # not allowed now
+    bytes_downloaded: int = 0  # package files, this round
+    bytes_uploaded: int = 0  # outbox files, this round
+
+    @property
+    def bytes_moved(self) -> int:
+        """Everything this round sent and received: records, files, packages."""
+        j = self.journal
+        records = j.bytes_sent + j.bytes_received if j is not None else 0
+        return records + self.bytes_downloaded + self.bytes_uploaded
 
     def sentences(self) -> list[str]:
         lines = []
@@ -64,10 +92,22 @@ def _send_outbox(
     *,
     pace: Pace | None,
     cancel: threading.Event | None,
+    kind: TransferClass,
+    watch: Watch | None,
 ) -> None:
     for entry in entries:
+        sent = [0]
+
+        def chunk(n: int, entry: upload.OutboxEntry = entry, sent: list[int] = sent) -> None:
+            sent[0] += n
+            report.bytes_uploaded += n
+            if watch is not None:
+                watch(Transfer(kind, entry.sha256, entry.title, sent[0], entry.size, 0))
+
         try:
-            upload.send(client, school_id, entry, outbox=outbox, pace=pace, cancel=cancel)
+            upload.send(
+                client, school_id, entry, outbox=outbox, pace=pace, cancel=cancel, progress=chunk
+            )
         except upload.UploadFileChanged as e:
             report.set_aside.append(str(e))
             continue
@@ -84,13 +124,16 @@ def run_round(
     library: Library,
     client: HubClient,
     *,
-    subscriptions: set[str] | frozenset[str] = frozenset(),
+    subscriptions: Sequence[str] = (),
     allowed: Allowed = lambda _c: True,
     peers: list[str] | None = None,
     pace: Pace | None = None,
     cancel: threading.Event | None = None,
+    progress: Watch | None = None,
 ) -> RoundReport:
-    """Run the steps the policy allows, in priority order; raises on the first failure."""
+    """Run the steps the policy allows, in priority order; raises on the first failure.
+
+    Subscribed packages download in the order of `subscriptions`."""
     report = RoundReport()
     state = journal.sync_state()
     if allowed(TransferClass.JOURNAL):
@@ -104,25 +147,83 @@ def run_round(
     school = state.school_id or ""
     if small:
         if allowed(TransferClass.SMALL_UPLOAD):
-            _send_outbox(outbox, client, school, small, report, pace=pace, cancel=cancel)
+            _send_outbox(
+                outbox,
+                client,
+                school,
+                small,
+                report,
+                pace=pace,
+                cancel=cancel,
+                kind=TransferClass.SMALL_UPLOAD,
+                watch=progress,
+            )
         else:
             report.waiting.append(TransferClass.SMALL_UPLOAD)
     if subscriptions:
         repo = client.url + protocol.REPO
         source = HttpSource(repo, library.data_dir / "downloads", http=client.http)
         wanted = packages.updates(
-            source.entries(), packages.installed_versions(library), subscriptions
+            source.entries(), packages.installed_versions(library.catalog), subscriptions
         )
         if wanted and allowed(TransferClass.PACKAGE_DOWNLOAD):
+            started: dict[str, int] = {}
+
+            def received(n: int) -> None:
+                report.bytes_downloaded += n
+
+            def watch(entry: IndexEntry, done: int, total: int) -> None:
+                first = started.setdefault(entry.id, done)
+                if progress is not None:
+                    kind = TransferClass.PACKAGE_DOWNLOAD
+                    progress(Transfer(kind, entry.id, entry.title, done, total, first))
+
             done = packages.download(
-                library, repo, wanted, peers=peers or [], pace=pace, cancel=cancel
+                library,
+                repo,
+                wanted,
+                peers=peers or [],
+                pace=pace,
+                cancel=cancel,
+                received=received,
+                watch=watch,
             )
             report.installed += [label for label, _units in done.installed]
         elif wanted:
             report.waiting.append(TransferClass.PACKAGE_DOWNLOAD)
     if large:
         if allowed(TransferClass.RECORDING_UPLOAD):
-            _send_outbox(outbox, client, school, large, report, pace=pace, cancel=cancel)
+            _send_outbox(
+                outbox,
+                client,
+                school,
+                large,
+                report,
+                pace=pace,
+                cancel=cancel,
+                kind=TransferClass.RECORDING_UPLOAD,
+                watch=progress,
+            )
         else:
             report.waiting.append(TransferClass.RECORDING_UPLOAD)
+    return report
+
+
+def run_recorded(journal: Journal, library: Library, **options: object) -> RoundReport:
+    """`run_round` with the hub this data folder is enrolled with; the outcome is kept in
+    the journal's `sync_state` (`last_success_ms`, or `last_error`: one sentence), as the
+    同步 page and `kebao status` show it. A pause (Cancelled) is not an error.
+
+        >>> run_recorded(journal, library, subscriptions=["pep.math.g3a"], cancel=stop)
+    """
+    client = client_for(journal)
+    try:
+        report = run_round(journal, library, client, **options)  # type: ignore[arg-type]
+    except KebaoError as e:
+        if not isinstance(e, Cancelled):
+            journal.update_sync_state(last_error=str(e))
+        raise
+    finally:
+        client.close()
+    journal.update_sync_state(last_success_ms=int(time.time() * 1000), last_error=None)
     return report

@@ -15,9 +15,12 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -33,6 +36,9 @@ if not os.environ.get("XDG_RUNTIME_DIR"):
 from hubfixture import hub, hub_db, make_hub  # noqa: F401  (fixtures for every test file)
 
 from app import cli
+
+if TYPE_CHECKING:
+    from app.sync_scheduler import SyncScheduler
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -233,3 +239,29 @@ def window(qtbot, tmp_path: Path):
     yield win
     win.close()
     library.close()
+
+
+@pytest.fixture
+def scheduler() -> Iterator[Callable[..., SyncScheduler]]:
+    """`scheduler(data, clock=...)`: the scheduler with the school's clock at `clock()` and
+    short backoffs, stopped after the test."""
+    from app.sync_scheduler import SyncScheduler
+    from sync.backoff import Backoff
+
+    made: list[SyncScheduler] = []
+
+    def make(data: Path, clock: Callable[[], datetime] = datetime.now) -> SyncScheduler:
+        made.append(
+            SyncScheduler(
+                data,
+                clock=clock,
+                interval_ms=3_600_000,  # its own ticks stay out of the way: tests ask
+                metered=lambda: False,
+                backoff=Backoff(base_s=0.3, cap_s=1.0),
+            )
+        )
+        return made[-1]
+
+    yield make
+    for s in made:
+        s.stop()

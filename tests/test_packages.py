@@ -1,4 +1,4 @@
-"""Which subscribed packages a sync round downloads (a pure decision, as a table)."""
+"""Which subscribed packages a sync round downloads, in which order (a pure decision, as a table)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,10 @@ HUB = [entry("math", "2024.9"), entry("math", "2024.10"), entry("chinese", "2024
         ({"math": "2025.1"}, {"math"}, []),  # newer here (a USB drive brought it)
         ({}, {"music"}, []),  # the hub does not have it
         ({}, set(), []),  # nothing subscribed: nothing downloaded, whatever the hub has
-        ({}, {"math", "chinese"}, [("chinese", "2024.09"), ("math", "2024.10")]),
+        # The school's order of priority, as 下载 sets it: the first downloads first.
+        ({}, ["math", "chinese"], [("math", "2024.10"), ("chinese", "2024.09")]),
+        ({}, ["chinese", "math"], [("chinese", "2024.09"), ("math", "2024.10")]),
+        ({}, ["chinese", "math", "chinese"], [("chinese", "2024.09"), ("math", "2024.10")]),
     ],
 )
 def test_what_a_round_downloads(installed, subscribed, fetched) -> None:

@@ -26,6 +26,7 @@ from app.demo import ensure_demo  # noqa: E402
 from app.gui import style  # noqa: E402
 from app.gui.window import MainWindow  # noqa: E402
 from app.qt import QApplication  # noqa: E402
+from app.settings import Settings  # noqa: E402
 from media.library import Library  # noqa: E402
 from media.player import PlayerState  # noqa: E402
 from sync.journal import Journal  # noqa: E402
@@ -104,6 +105,9 @@ def main() -> None:
     library.export(["demo.chinese.g3a"], drive / "课包")
     ids = class_roster(library)
     library.remove("demo.chinese.g3a")
+    settings = Settings.load(library.data_dir)
+    settings.subscriptions = ["demo.chinese.g3a"]  # the next sync round brings it back
+    settings.save(library.data_dir)
     window = MainWindow(library, drive_roots=lambda: [drive])
     window.resize(1280, 800)
     window.move(0, 0)
@@ -183,6 +187,13 @@ def main() -> None:
     window.show_page("drives")
     wait_for(app, lambda: window.drives_page.table.rowCount() > 0)
     shoot(app, "drives")
+    # Not enrolled (no hub here): 同步 shows the enrolment form, 下载 the subscribed package.
+    window.show_page("sync")
+    settle(app, 1.0)
+    shoot(app, "sync")
+    window.show_page("downloads")
+    wait_for(app, lambda: window.downloads_page.table.rowCount() > 0)
+    shoot(app, "downloads")
     window.show_page("settings")
     settle(app, 1.5)
     shoot(app, "settings")

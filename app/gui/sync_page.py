@@ -1,22 +1,24 @@
 """同步: enrol with the county hub, see where sync stands, sync now or by USB drive.
 
-Everything that touches the network or a drive runs in the background with a journal of
-its own (SQLite connections stay on their thread); the page shows the state the journal
-keeps (`Journal.sync_state`) and one sentence for the last outcome.
+Rounds are the window's `SyncScheduler`'s: 立即同步 asks it for one, 暂停/继续 holds and
+releases it, and the page shows its state (last success, bytes moved, what waits for its
+hours and why, the last error in plain words). Enrolment and the USB exchange run in the
+background with a journal of their own (SQLite connections stay on their thread).
 """
 
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from app.gui.style import big_button
 from app.qt import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget, Signal
+from app.sync_scheduler import SchedulerState, SyncScheduler
 from app.tasks import Background, Job
 from media.disk import human_size
+from sync import upload
 from sync.journal import Journal, SyncState
 
 
@@ -27,7 +29,8 @@ def when(ms: int | None) -> str:
 
 
 class SyncPage(QWidget):
-    """Emits `synced` after events arrived (the other pages re-read progress)."""
+    """Emits `synced` after events arrived by USB drive (the other pages re-read progress;
+    the scheduler's `round_finished` says the same for the hub)."""
 
     synced = Signal()
 
@@ -35,12 +38,15 @@ class SyncPage(QWidget):
         self,
         data_dir: Path,
         drives: Callable[[], list[Path]],
+        scheduler: SyncScheduler,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.data_dir = data_dir
         self.drives = drives
+        self.scheduler = scheduler
         self._busy = False
+        self._enrolled = False
 
         self.state_label = QLabel()
         self.state_label.setObjectName("sync-state")
@@ -48,6 +54,15 @@ class SyncPage(QWidget):
         self.counts = QLabel()
         self.counts.setObjectName("sync-counts")
         self.counts.setWordWrap(True)
+        self.activity = QLabel()
+        self.activity.setObjectName("sync-activity")
+        self.activity.setWordWrap(True)
+        self.waiting = QLabel()
+        self.waiting.setObjectName("sync-waiting")
+        self.waiting.setWordWrap(True)
+        self.error = QLabel()
+        self.error.setObjectName("sync-error")
+        self.error.setWordWrap(True)
         self.message = QLabel()
         self.message.setObjectName("sync-message")
         self.message.setWordWrap(True)
@@ -70,21 +85,31 @@ class SyncPage(QWidget):
         self.sync_button = big_button(self.tr("Sync now"))
         self.sync_button.setObjectName("sync-now")
         self.sync_button.clicked.connect(self.sync_now)
+        self.pause_button = big_button(self.tr("Pause"))
+        self.pause_button.setObjectName("sync-pause")
+        self.pause_button.clicked.connect(self.toggle_pause)
         self.usb_button = big_button(self.tr("Sync through the USB drive"))
         self.usb_button.setObjectName("sync-usb")
         self.usb_button.clicked.connect(self.sync_usb)
         buttons = QHBoxLayout()
         buttons.addWidget(self.sync_button)
+        buttons.addWidget(self.pause_button)
         buttons.addWidget(self.usb_button)
         buttons.addStretch(1)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.state_label)
         layout.addWidget(self.counts)
+        layout.addWidget(self.activity)
+        layout.addWidget(self.waiting)
+        layout.addWidget(self.error)
         layout.addWidget(self.enrol_box)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
         layout.addStretch(1)
+        self._was_running = False
+        scheduler.state_changed.connect(self.show_state)
+        self.show_state(scheduler.state)
         self.refresh()
 
     def showEvent(self, event: object) -> None:
@@ -94,14 +119,16 @@ class SyncPage(QWidget):
     # -- what the page shows -------------------------------------------------------------
 
     def refresh(self) -> None:
-        def work(_job: Job) -> tuple[SyncState, int]:
+        def work(_job: Job) -> tuple[SyncState, int, int]:
+            uploads = len(upload.pending(upload.outbox_dir(self.data_dir)))
             with Journal(self.data_dir) as journal:
                 state = journal.sync_state()
-                return state, journal.pending_count(state.push_cursor)
+                return state, journal.pending_count(state.push_cursor), uploads
 
         Background(work).on_success(lambda r: self._show(*r)).start()
 
-    def _show(self, state: SyncState, pending: int) -> None:
+    def _show(self, state: SyncState, pending: int, uploads: int) -> None:
+        self._enrolled = state.enrolled
         if state.enrolled:
             self.state_label.setText(
                 self.tr("Enrolled with {0} as part of {1}.").format(
@@ -115,29 +142,63 @@ class SyncPage(QWidget):
                     "it can also reach the county on a USB drive."
                 )
             )
-        self.enrol_box.setVisible(not state.enrolled)
         self.counts.setText(
-            self.tr("Last successful sync: {0}. Records waiting to be sent: {1}.").format(
-                when(state.last_success_ms), pending
-            )
+            self.tr(
+                "Last successful sync: {0}. Records waiting to be sent: {1}. "
+                "Files waiting to be uploaded: {2}."
+            ).format(when(state.last_success_ms), pending, uploads)
         )
-        self._set_busy(self._busy, state.enrolled)
+        self._set_busy(self._busy)
 
-    def _set_busy(self, busy: bool, enrolled: bool | None = None) -> None:
+    def show_state(self, s: SchedulerState) -> None:
+        """The scheduler's state, as a teacher reads it."""
+        if s.paused:
+            self.activity.setText(self.tr("Sync is paused. Press Resume to go on."))
+        elif s.running:
+            self.activity.setText(self.tr("Syncing…"))
+        elif s.last_success_ms is not None:
+            self.activity.setText(
+                self.tr("The last sync moved {0}.").format(human_size(s.bytes_moved))
+            )
+        else:
+            self.activity.setText("")
+        self.waiting.setText(s.waiting)
+        error = s.last_error or ""
+        if s.stopped:
+            error = self.tr("The hub no longer accepts this PC: enrol it again. ({0})").format(
+                error
+            )
+        elif error and s.next_attempt is not None:
+            error = self.tr("{0} Trying again at {1}.").format(
+                error, s.next_attempt.strftime("%H:%M:%S")
+            )
+        self.error.setText(error)
+        self.pause_button.setText(self.tr("Resume") if s.paused else self.tr("Pause"))
+        if self._was_running and not s.running:
+            self.refresh()  # last success and what waits to be sent have changed
+        self._was_running = s.running
+        self._set_busy(self._busy)
+
+    def _set_busy(self, busy: bool) -> None:
         self._busy = busy
-        if enrolled is None:
-            enrolled = not self.enrol_box.isVisible()
+        s = self.scheduler.state
+        self.enrol_box.setVisible(not self._enrolled or s.stopped)
         self.enrol_button.setEnabled(not busy)
-        self.sync_button.setEnabled(not busy and enrolled)
+        self.sync_button.setEnabled(not busy and self._enrolled and not s.paused and not s.running)
+        self.pause_button.setEnabled(self._enrolled)
         self.usb_button.setEnabled(not busy)
 
-    def _run(self, work: Callable[[Job], str], working: str) -> None:
+    def _run(
+        self, work: Callable[[Job], str], working: str, then: Callable[[], None] | None = None
+    ) -> None:
         self.message.setText(working)
         self._set_busy(True)
 
         def done(sentence: str) -> None:
             self.message.setText(sentence)
             self.synced.emit()
+            if then is not None:
+                then()
 
         def finished() -> None:
             self._set_busy(False)
@@ -162,30 +223,17 @@ class SyncPage(QWidget):
                 enrolled = enrol(journal, url, code, socket.gethostname())
             return self.tr("Enrolled with {0}.").format(enrolled.school_name)
 
-        self._run(work, self.tr("Enrolling…"))
+        self._run(work, self.tr("Enrolling…"), then=self.scheduler.request_now)
 
     def sync_now(self) -> None:
-        from sync.client import client_for, sync_journal
+        self.message.setText("")
+        self.scheduler.request_now()
 
-        def work(_job: Job) -> str:
-            with Journal(self.data_dir) as journal:
-                client = client_for(journal)
-                try:
-                    report = sync_journal(journal, client)
-                except Exception as e:
-                    journal.update_sync_state(last_error=str(e))
-                    raise
-                finally:
-                    client.close()
-                journal.update_sync_state(last_success_ms=int(time.time() * 1000), last_error=None)
-            return self.tr("Synced: {0} records sent, {1} received ({2} out, {3} in).").format(
-                report.pushed + report.duplicates,
-                report.pulled,
-                human_size(report.bytes_sent),
-                human_size(report.bytes_received),
-            )
-
-        self._run(work, self.tr("Syncing…"))
+    def toggle_pause(self) -> None:
+        if self.scheduler.state.paused:
+            self.scheduler.resume()
+        else:
+            self.scheduler.pause()
 
     def sync_usb(self) -> None:
         from sync.usb import describe, exchange

@@ -1,8 +1,10 @@
 """The main window: a column of big page buttons on the left, the page on the right.
 
 Pages: 首页 (home), 资源库 (library), 课堂 (classroom: the player, full screen), 学生
-(learners), U盘 (drives), 同步 (sync), 设置 (settings). The player and the PDF view are made on first
-use. One `Session` says who uses Kebao now; playing records progress for that learner.
+(learners), U盘 (drives), 同步 (sync), 下载 (downloads), 设置 (settings). The player and the PDF
+view are made on first use. One `Session` says who uses Kebao now; playing records progress for
+that learner. One `SyncScheduler` syncs in the background; what its rounds bring in refreshes
+the pages.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.gui.classroom import Classroom, PlaylistItem
+from app.gui.downloads_page import DownloadsPage
 from app.gui.drives_page import DrivesPage, removable_roots
 from app.gui.home_page import HomePage
 from app.gui.learners_page import LearnersPage
@@ -24,9 +27,11 @@ from app.progress import ProgressRecorder
 from app.qt import QHBoxLayout, QMainWindow, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 from app.session import Session
 from app.settings import Settings
+from app.sync_scheduler import SyncScheduler
 from media.errors import KebaoError
 from media.library import Library
 from sync.journal import Journal
+from sync.round import RoundReport
 
 PLAYABLE = ("video", "audio")  # other resources are documents: the PDF view or the system's
 
@@ -71,8 +76,13 @@ class MainWindow(QMainWindow):
         self.learners_page.profile_chosen.connect(lambda _id: self.show_page("home"))
         self.drives_page = DrivesPage(library, drive_roots)
         self.drives_page.library_changed.connect(self.refresh)
-        self.sync_page = SyncPage(library.data_dir, lambda: self.drives_page.watcher.current)
+        self.scheduler = SyncScheduler(library.data_dir, parent=self)
+        self.scheduler.round_finished.connect(self._round_finished)
+        self.sync_page = SyncPage(
+            library.data_dir, lambda: self.drives_page.watcher.current, self.scheduler
+        )
         self.sync_page.synced.connect(self._synced)
+        self.downloads_page = DownloadsPage(library.data_dir, self.scheduler)
         self.settings_page = SettingsPage(library)
         self.stack = QStackedWidget()
         self.nav: dict[str, QPushButton] = {}
@@ -84,6 +94,7 @@ class MainWindow(QMainWindow):
             ("learners", self.tr("Learners"), self.learners_page),
             ("drives", self.tr("USB drive"), self.drives_page),
             ("sync", self.tr("Sync"), self.sync_page),
+            ("downloads", self.tr("Downloads"), self.downloads_page),
             ("settings", self.tr("Settings"), self.settings_page),
         ):
             button = QPushButton(label)
@@ -125,6 +136,11 @@ class MainWindow(QMainWindow):
         self.session.refresh()
         self.library_page.refresh_watched()
         self.home_page.refresh()
+
+    def _round_finished(self, report: RoundReport) -> None:
+        if report.installed:
+            self.refresh()  # new packages in the library
+        self._synced()
 
     def _in_class(self) -> bool:
         return self._classroom is not None and self._classroom.active
@@ -253,6 +269,7 @@ class MainWindow(QMainWindow):
         self.home_page.refresh()
 
     def closeEvent(self, event: object) -> None:
+        self.scheduler.stop()
         self.recorder.finish()  # the position where the lesson was left, and its play log
         if self.player_page is not None:
             self.player_page.release()

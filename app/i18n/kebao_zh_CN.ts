@@ -32,6 +32,110 @@
     </message>
 </context>
 <context>
+    <name>DownloadsPage</name>
+    <message>
+        <location filename="../gui/downloads_page.py" line="118"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../gui/downloads_page.py" line="118"/>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <location filename="../gui/downloads_page.py" line="118"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../gui/downloads_page.py" line="128"/>
+        <source>Move up</source>
+        <translation>上移</translation>
+    </message>
+    <message>
+        <location filename="../gui/downloads_page.py" line="131"/>
+        <source>Move down</source>
+        <translation>下移</translation>
+    </message>
+    <message>
+        <location filename="../gui/downloads_page.py" line="134"/>
+        <location filename="../gui/downloads_page.py" line="240"/>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location filename="../gui/downloads_page.py" line="160"/>
+        <source>Packages the hub offers (tick to subscribe)</source>
+        <translation>同步中心提供的资源包（勾选即订阅）</translation>
+    </message>
+    <message>
+        <location filename="../gui/downloads_page.py" line="198"/>
+        <source>The hub does not offer this package</source>
+        <translation>同步中心没有这个资源包</translation>
+    </message>
+    <message>
+        <location filename="../gui/downloads_page.py" line="200"/>
+        <source>Done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location filename="../gui/downloads_page.py" line="204"/>
+        <source>Uploading, {0}%</source>
+        <translation>上传中，{0}%</translation>
+    </message>
+    <message>
+        <location filename="../gui/downloads_page.py" line="205"/>
+        <source>Downloading, {0}%</source>
+        <translation>下载中，{0}%</translation>
+    </message>
+    <message>
+        <location filename="../gui/downloads_page.py" line="207"/>
+        <source>Paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <location filename="../gui/downloads_page.py" line="209"/>
+        <source>Failed: {0}</source>
+        <translation>失败：{0}</translation>
+    </message>
+    <message>
+        <location filename="../gui/downloads_page.py" line="211"/>
+        <source>Waiting: {0}</source>
+        <translation>等待：{0}</translation>
+    </message>
+    <message>
+        <location filename="../gui/downloads_page.py" line="212"/>
+        <source>Waiting</source>
+        <translation>等待</translation>
+    </message>
+    <message>
+        <location filename="../gui/downloads_page.py" line="220"/>
+        <source>Upload: {0}</source>
+        <translation>上传：{0}</translation>
+    </message>
+    <message>
+        <location filename="../gui/downloads_page.py" line="231"/>
+        <source>This PC is not enrolled with a hub: enrol it on the Sync page first.</source>
+        <translation>本机还没有登记到同步中心：请先在“同步”页登记。</translation>
+    </message>
+    <message>
+        <location filename="../gui/downloads_page.py" line="236"/>
+        <source>Paused. Press Resume to go on.</source>
+        <translation>已暂停。按“继续”接着传。</translation>
+    </message>
+    <message>
+        <location filename="../gui/downloads_page.py" line="240"/>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <location filename="../gui/downloads_page.py" line="249"/>
+        <source>Now moving: {0}</source>
+        <translation>正在传输：{0}</translation>
+    </message>
+</context>
+<context>
     <name>DrivesPage</name>
     <message>
         <location filename="../gui/drives_page.py" line="153"/>
@@ -550,57 +654,62 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../gui/window.py" line="53"/>
+        <location filename="../gui/window.py" line="58"/>
         <source>Kebao</source>
         <translation>课包</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="81"/>
+        <location filename="../gui/window.py" line="91"/>
         <source>Home</source>
         <translation>首页</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="82"/>
+        <location filename="../gui/window.py" line="92"/>
         <source>Library</source>
         <translation>资源库</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="83"/>
+        <location filename="../gui/window.py" line="93"/>
         <source>Classroom</source>
         <translation>课堂模式</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="84"/>
+        <location filename="../gui/window.py" line="94"/>
         <source>Learners</source>
         <translation>学生</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="85"/>
+        <location filename="../gui/window.py" line="95"/>
         <source>USB drive</source>
         <translation>U盘</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="86"/>
+        <location filename="../gui/window.py" line="96"/>
         <source>Sync</source>
         <translation>同步</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="87"/>
+        <location filename="../gui/window.py" line="97"/>
+        <source>Downloads</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <location filename="../gui/window.py" line="98"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="140"/>
+        <location filename="../gui/window.py" line="156"/>
         <source>Finished</source>
         <translation>已学完</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="142"/>
+        <location filename="../gui/window.py" line="158"/>
         <source>{0}% watched</source>
         <translation>已看 {0}%</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="142"/>
+        <location filename="../gui/window.py" line="158"/>
         <source>Opened</source>
         <translation>已打开</translation>
     </message>
@@ -841,87 +950,113 @@
 <context>
     <name>SyncPage</name>
     <message>
-        <location filename="../gui/sync_page.py" line="57"/>
+        <location filename="../gui/sync_page.py" line="72"/>
         <source>e.g. hub.example.cn:8470</source>
         <translation>例如 hub.example.cn:8470</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="60"/>
+        <location filename="../gui/sync_page.py" line="75"/>
         <source>e.g. 7K4Q-M2XD-9HPA</source>
         <translation>例如 7K4Q-M2XD-9HPA</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="61"/>
+        <location filename="../gui/sync_page.py" line="76"/>
         <source>Enrol this PC</source>
         <translation>登记本机</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="66"/>
+        <location filename="../gui/sync_page.py" line="81"/>
         <source>Hub address</source>
         <translation>同步中心地址</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="67"/>
+        <location filename="../gui/sync_page.py" line="82"/>
         <source>Enrolment code</source>
         <translation>学校登记码</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="70"/>
+        <location filename="../gui/sync_page.py" line="85"/>
         <source>Sync now</source>
         <translation>立即同步</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="73"/>
+        <location filename="../gui/sync_page.py" line="88"/>
+        <location filename="../gui/sync_page.py" line="176"/>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="91"/>
         <source>Sync through the USB drive</source>
         <translation>经U盘同步</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="107"/>
+        <location filename="../gui/sync_page.py" line="134"/>
         <source>Enrolled with {0} as part of {1}.</source>
         <translation>已登记到同步中心 {0}，学校：{1}。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="114"/>
+        <location filename="../gui/sync_page.py" line="141"/>
         <source>This PC is not enrolled with the county hub yet. Progress is kept here; it can also reach the county on a USB drive.</source>
         <translation>本机还没有登记到县同步中心。学习记录都保存在本机，也可以经U盘带到县里。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="120"/>
-        <source>Last successful sync: {0}. Records waiting to be sent: {1}.</source>
-        <translation>上次同步成功：{0}。等待发送的记录：{1} 条。</translation>
+        <location filename="../gui/sync_page.py" line="147"/>
+        <source>Last successful sync: {0}. Records waiting to be sent: {1}. Files waiting to be uploaded: {2}.</source>
+        <translation>上次同步成功：{0}。等待发送的记录：{1} 条。等待上传的文件：{2} 个。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="157"/>
+        <location filename="../gui/sync_page.py" line="156"/>
+        <source>Sync is paused. Press Resume to go on.</source>
+        <translation>同步已暂停。按“继续”接着同步。</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="218"/>
         <source>Type the hub address and the school&apos;s enrolment code.</source>
         <translation>请填写同步中心地址和学校登记码。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="163"/>
+        <location filename="../gui/sync_page.py" line="224"/>
         <source>Enrolled with {0}.</source>
         <translation>已登记到 {0}。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="165"/>
+        <location filename="../gui/sync_page.py" line="226"/>
         <source>Enrolling…</source>
         <translation>正在登记…</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="181"/>
-        <source>Synced: {0} records sent, {1} received ({2} out, {3} in).</source>
-        <translation>同步完成：发送 {0} 条记录，收到 {1} 条（发送 {2}，接收 {3}）。</translation>
-    </message>
-    <message>
-        <location filename="../gui/sync_page.py" line="188"/>
+        <location filename="../gui/sync_page.py" line="158"/>
         <source>Syncing…</source>
         <translation>正在同步…</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="195"/>
+        <location filename="../gui/sync_page.py" line="161"/>
+        <source>The last sync moved {0}.</source>
+        <translation>上次同步共传输 {0}。</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="168"/>
+        <source>The hub no longer accepts this PC: enrol it again. ({0})</source>
+        <translation>同步中心不再接受本机，请重新登记。（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="172"/>
+        <source>{0} Trying again at {1}.</source>
+        <translation>{0} 将在 {1} 再试。</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="176"/>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="243"/>
         <source>Insert the USB drive first.</source>
         <translation>请先插入U盘。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="203"/>
+        <location filename="../gui/sync_page.py" line="251"/>
         <source>Syncing through {0}…</source>
         <translation>正在经 {0} 同步…</translation>
     </message>
@@ -1037,12 +1172,12 @@
         <translation>{0} 小时 {1} 分</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="48"/>
+        <location filename="../texts.py" line="51"/>
         <source>{done} of {total}</source>
         <translation>已完成 {done} / {total}</translation>
     </message>
     <message>
-        <location filename="../texts.py" line="51"/>
+        <location filename="../texts.py" line="54"/>
         <source>{done} of {total}, {rate}/s, about {left} left</source>
         <translation>已完成 {done} / {total}，{rate}/秒，大约还需 {left}</translation>
     </message>

@@ -1,0 +1,277 @@
+"""The background sync scheduler: a round whenever the bandwidth policy lets it.
+
+The window owns one. Every minute (and when 同步's 立即同步 asks), if this PC is enrolled
+and no round is running, it asks `sync.policy.decide` what may move now, and runs
+`sync.round.run_round` in the background with that answer, one shared `Throttle` at the
+policy's rate and a cancel event (暂停). A failed round is tried again after `Backoff`
+(at least the hub's `Retry-After`); a 401 stops rounds until the PC is enrolled again.
+Pages only listen to `state_changed` and `round_finished`.
+
+    >>> scheduler = SyncScheduler(data_dir, parent=window)
+    >>> scheduler.state_changed.connect(page.show_state)
+    >>> scheduler.request_now()
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from app.qt import HAS_NETWORK_INFORMATION, QObject, QTimer, Signal
+from app.settings import Settings
+from app.tasks import Background, Job
+from media.errors import KebaoError
+from media.library import Library
+from sync import protocol, upload
+from sync.backoff import Backoff, Outcome, classify
+from sync.journal import Journal
+from sync.policy import Conditions, Decision, Policy, TransferClass, decide
+from sync.round import RoundReport, Transfer, run_recorded
+from sync.throttle import Throttle
+
+TICK_MS = 60_000
+
+
+@functools.cache
+def _network_information() -> object | None:
+    """Qt's network information with a backend that knows about metering, loaded once."""
+    if not HAS_NETWORK_INFORMATION:
+        return None
+    from app.qt import QNetworkInformation
+
+    if QNetworkInformation.instance() is None and not QNetworkInformation.loadBackendByFeatures(
+        QNetworkInformation.Feature.Metered
+    ):
+        return None
+    return QNetworkInformation.instance()
+
+
+def link_metered() -> bool:
+    """Qt's word on whether the link is metered; False where no backend can tell."""
+    info = _network_information()
+    return bool(info is not None and info.isMetered())  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class SchedulerState:
+    """What 同步 and 下载 show of the scheduler."""
+
+    running: bool = False
+    paused: bool = False
+    stopped: bool = False  # the hub refused the token (401): enrol again
+    next_attempt: datetime | None = None  # after a failure, when the next round is tried
+    last_success_ms: int | None = None
+    last_error: str | None = None  # one sentence, as the round met it
+    waiting: str = ""  # the policy's sentence when something waits for its hours
+    bytes_moved: int = 0  # by the last round that finished
+    transfer: Transfer | None = None  # the file moving now
+    failed: Transfer | None = None  # the file that was moving when the last round failed
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    report: RoundReport | None
+    error: KebaoError | None
+
+
+class SyncScheduler(QObject):
+    """Runs sync rounds in the background; emits `state_changed(SchedulerState)` and
+    `round_finished(RoundReport)`. `clock` is the school's local time (tests inject one)."""
+
+    state_changed = Signal(object)
+    round_finished = Signal(object)
+    _moved = Signal(object)  # a Transfer, emitted on the worker thread, received queued
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        clock: Callable[[], datetime] = datetime.now,
+        interval_ms: int = TICK_MS,
+        metered: Callable[[], bool] = link_metered,
+        backoff: Backoff | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.data_dir = data_dir
+        self.clock = clock
+        self.metered = metered
+        self.backoff = backoff or Backoff()
+        self.throttle = Throttle(None)
+        self.streaming = False
+        self.state = SchedulerState()
+        self._journal = Journal(data_dir)  # this thread's; each round opens its own
+        self._job: Job | None = None
+        self._refused_token: str | None = None
+        self._closed = False
+        self._moved.connect(self._transfer_seen)
+        self._timer = QTimer(self, interval=interval_ms)
+        self._timer.timeout.connect(self.tick)
+        self._timer.start()
+        self._retry = QTimer(self, singleShot=True)
+        self._retry.timeout.connect(self._run)
+        state = self._journal.sync_state()
+        self._set(last_success_ms=state.last_success_ms, last_error=state.last_error)
+        QTimer.singleShot(0, self.tick)
+
+    # -- what the pages call ---------------------------------------------------------------
+
+    def request_now(self) -> None:
+        """立即同步: a round now, whatever the backoff (not while paused)."""
+        self._retry.stop()
+        self._run()
+
+    def pause(self) -> None:
+        """Stop the running round soon (a download keeps its `.part`) and start no other."""
+        if self._job is not None:
+            self._job.request_cancel()
+        self._set(paused=True, next_attempt=None)
+
+    def resume(self) -> None:
+        self._set(paused=False)
+        self.request_now()
+
+    def set_streaming(self, on: bool) -> None:
+        """The player says a lesson streams from the network: only the journal moves."""
+        self.streaming = on
+        self.tick()
+
+    def stop(self) -> None:
+        """The window closes: no more rounds; the running one is cancelled."""
+        self._closed = True
+        self._timer.stop()
+        self._retry.stop()
+        if self._job is not None:
+            self._job.request_cancel()
+        self._journal.close()
+
+    # -- rounds ------------------------------------------------------------------------------
+
+    def decision(self) -> Decision:
+        """What the policy allows now, for the classes that have work."""
+        settings = Settings.load(self.data_dir)
+        pending = {TransferClass.JOURNAL}  # a round always pulls
+        for entry in upload.pending(upload.outbox_dir(self.data_dir)):
+            small = entry.size <= protocol.SMALL_UPLOAD_BYTES
+            pending.add(TransferClass.SMALL_UPLOAD if small else TransferClass.RECORDING_UPLOAD)
+        if settings.subscriptions:
+            pending.add(TransferClass.PACKAGE_DOWNLOAD)
+        conditions = Conditions(
+            now=self.clock(),
+            metered=self.metered(),
+            streaming_lesson=self.streaming,
+            pending=frozenset(pending),
+        )
+        return decide(Policy.from_dict(settings.bandwidth), conditions)
+
+    def tick(self) -> None:
+        """Each minute: a running round gets the rate of the hour (and stops if what it
+        moves may no longer run); otherwise a round, unless paused or backing off."""
+        if self._closed:
+            return
+        if self._job is not None:
+            decision = self.decision()
+            self.throttle.set_rate(decision.rate)
+            moving = self.state.transfer
+            if moving is not None and moving.kind not in decision.allowed:
+                self._job.request_cancel()  # its `.part` waits for the next window
+            return
+        if not self._retry.isActive():
+            self._run()
+
+    def _run(self) -> None:
+        if self._closed or self._job is not None or self.state.paused:
+            return
+        state = self._journal.sync_state()
+        if not state.enrolled or state.token == self._refused_token:
+            self._set(stopped=state.enrolled)
+            return
+        decision = self.decision()
+        self.throttle.set_rate(decision.rate)
+        allowed = decision.allowed
+        subscriptions = Settings.load(self.data_dir).subscriptions
+        data_dir, throttle, moved = self.data_dir, self.throttle, self._moved.emit
+        token = state.token
+
+        def work(job: Job) -> _Outcome:
+            with Journal(data_dir) as journal, Library(data_dir) as library:
+                try:
+                    report = run_recorded(
+                        journal,
+                        library,
+                        subscriptions=subscriptions,
+                        allowed=lambda c: c in allowed,
+                        pace=throttle,
+                        cancel=job.cancel,
+                        progress=moved,
+                    )
+                except KebaoError as e:
+                    if job.cancel.is_set():
+                        raise  # paused: not a failure
+                    return _Outcome(None, e)
+                return _Outcome(report, None)
+
+        self._job = (
+            Background(work)
+            .on_success(lambda outcome: self._done(outcome, decision, token))
+            .on_failure(lambda sentence: self._failed(sentence, None, token))
+            .on_finished(self._finished)
+            .start()
+        )
+        self._set(running=True, stopped=False, next_attempt=None, transfer=None)
+
+    def _transfer_seen(self, transfer: Transfer) -> None:
+        if self._job is not None:
+            self._set(transfer=transfer)
+
+    def _done(self, outcome: _Outcome, decision: Decision, token: str | None) -> None:
+        if self._closed:
+            return
+        if outcome.error is not None:
+            self._failed(str(outcome.error), outcome.error, token)
+            return
+        report = outcome.report
+        assert report is not None
+        self.backoff.success()
+        state = self._journal.sync_state()
+        self._set(
+            last_success_ms=state.last_success_ms,
+            last_error=None,
+            failed=None,
+            waiting=decision.reason if report.waiting else "",
+            bytes_moved=report.bytes_moved,
+        )
+        self.round_finished.emit(report)
+
+    def _failed(self, sentence: str, error: KebaoError | None, token: str | None) -> None:
+        if self._closed:
+            return
+        try:
+            outcome = classify(None, error) if error is not None else Outcome.RETRY_ROUND
+        except TypeError:  # a failure the retry table does not name (a bad package, a full disk)
+            outcome = Outcome.RETRY_ROUND
+        failed = self.state.transfer
+        if outcome is Outcome.STOP_REENROL:
+            self._refused_token = token
+            self._set(last_error=sentence, stopped=True, failed=failed, next_attempt=None)
+            return
+        retry_after = getattr(error, "retry_after", None) if outcome is Outcome.WAIT else None
+        delay = self.backoff.failure(retry_after)
+        self._retry.start(int(delay * 1000))
+        when = self.clock() + timedelta(seconds=delay)
+        self._set(last_error=sentence, failed=failed, next_attempt=when)
+
+    def _finished(self) -> None:
+        self._job = None
+        if self._closed:
+            return
+        # A round paused at its very end may still have succeeded: the journal knows.
+        last = self._journal.sync_state().last_success_ms
+        self._set(running=False, transfer=None, last_success_ms=last)
+
+    def _set(self, **changes: object) -> None:
+        self.state = replace(self.state, **changes)  # type: ignore[arg-type]
+        self.state_changed.emit(self.state)
