@@ -36,6 +36,7 @@ from pathlib import Path
 from app.qt import (
     HAS_MULTIMEDIA,
     QLabel,
+    QMetaObject,
     QObject,
     QPalette,
     QResizeEvent,
@@ -318,7 +319,12 @@ class QtEngine(QObject):
         if self._released:
             return
         self._released = True
-        self._quietly(lambda: (self._player.stop(), self._player.setSource(QUrl())))
+        # Queued, so that the event loop makes the call with the GIL released: stopping
+        # waits for FFmpeg's threads, and one of them may need the GIL meanwhile (its
+        # objects' destructors ask PySide about Python overrides): called from Python
+        # here, that is a deadlock. Events it causes are dropped (`_released`).
+        self._player.blockSignals(True)
+        QMetaObject.invokeMethod(self._player, "stop", Qt.ConnectionType.QueuedConnection)
         self._path, self._cues = None, []
         with self._lock:
             self._state, self._time, self._duration = PlayerState.IDLE, 0, 0
