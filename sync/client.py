@@ -5,9 +5,8 @@ round's rules decide what to do after a failure. Every failure becomes a `KebaoE
 with one sentence: `HubUnreachable` (no answer, a cut, a 5xx: nothing lost, try again
 later), `HubRefused` (the hub said no, with its own sentence), `NotEnrolled`.
 
-    >>> client = HubClient("http://hub.example.cn:8470")
-    >>> enrolled = client.enrol("7K4Q-M2XD-9HPA", journal.device_id, "三年级1班")
-    >>> report = sync_journal(journal, client.with_token(enrolled.token))
+    >>> enrolled = enrol(journal, "hub.example.cn:8470", "7K4Q-M2XD-9HPA", "三年级1班")
+    >>> report = sync_journal(journal, client_for(journal))
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from media.errors import InputInvalid, KebaoError, text
+from media.errors import InputInvalid, KebaoError, language, text
 from sync import protocol
 from sync.events import Event
 from sync.journal import Journal
@@ -87,10 +86,6 @@ class HubClient:
         self.bytes_sent = 0
         self.bytes_received = 0
 
-    def with_token(self, token: str) -> HubClient:
-        self.token = token
-        return self
-
     def close(self) -> None:
         self.http.close()
 
@@ -112,7 +107,7 @@ class HubClient:
             )
             content = response.content  # read it all here, where a cut is caught
         except requests.RequestException as e:
-            raise HubUnreachable(url=self.url, reason=_reason(e)) from None
+            raise HubUnreachable(url=self.url, reason=network_reason(e)) from None
         self.bytes_sent += len(body) if isinstance(body, bytes) else 0
         self.bytes_received += len(content)
         if response.status_code >= 500 or response.status_code == 408:
@@ -165,7 +160,8 @@ class HubClient:
             raise HubRefused(response.status_code, "invalid", str(e)) from None
 
 
-def _reason(e: requests.RequestException) -> str:
+def network_reason(e: requests.RequestException) -> str:
+    """What went wrong on the way, in a few words for a person."""
     if isinstance(e, requests.Timeout):
         return text("超时", "timed out")
     if isinstance(e, requests.ConnectionError):
@@ -191,7 +187,7 @@ def _refusal(response: requests.Response) -> HubRefused:
     if not isinstance(doc, dict):
         doc = {}
     code = str(doc.get("error", "http_error"))
-    message = doc.get("message_en" if text("zh", "en") == "en" else "message")
+    message = doc.get("message_en" if language() == "en" else "message")
     if not isinstance(message, str) or not message:
         message = f"HTTP {response.status_code}"
     retry = response.headers.get("Retry-After")

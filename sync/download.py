@@ -27,10 +27,15 @@ import requests
 from media import manifest as mf
 from media.errors import BlobCorrupt, Cancelled, RepositoryInvalid, SourceUnavailable, text
 from media.repository import INDEX, MAX_INDEX_BYTES, MAX_SIGNATURE_BYTES, IndexEntry, parse_index
+from sync.client import network_reason
 
 CHUNK = 256 * 1024
 CONNECT_TIMEOUT_S = 10
 READ_TIMEOUT_S = 60
+
+
+class NotOnServer(SourceUnavailable):
+    """The server answered 404: the file is not there (not a cut connection)."""
 
 
 class Pace(Protocol):
@@ -72,12 +77,13 @@ def fetch(
             url, headers=headers, stream=True, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S)
         )
     except requests.RequestException as e:
-        raise SourceUnavailable(where=url, problem=_reason(e)) from None
+        raise SourceUnavailable(where=url, problem=network_reason(e)) from None
     with contextlib.closing(response):
         if response.status_code == 416 and size is not None and have >= size:
             return part
         if response.status_code not in (200, 206):
-            raise SourceUnavailable(where=url, problem=f"HTTP {response.status_code}")
+            missing = NotOnServer if response.status_code == 404 else SourceUnavailable
+            raise missing(where=url, problem=f"HTTP {response.status_code}")
         mode = "ab" if response.status_code == 206 else "wb"  # 200: whole file, from 0
         if mode == "wb":
             new_etag = response.headers.get("ETag", "")
@@ -95,7 +101,7 @@ def fetch(
                     if progress is not None:
                         progress(len(chunk))
             except requests.RequestException as e:
-                raise SourceUnavailable(where=url, problem=_reason(e)) from None
+                raise SourceUnavailable(where=url, problem=network_reason(e)) from None
             os.fsync(out.fileno())
     got = part.stat().st_size
     if size is not None and got != size:
@@ -125,6 +131,7 @@ class HttpSource:
         self.progress = progress
         self.cancel = threading.Event()
         self._sizes: dict[str, int] = {}
+        self._entries: list[IndexEntry] | None = None
 
     def _get(self, rel: str, limit: int) -> bytes | None:
         """A small file of the repository (None when the server has none), at most `limit`."""
@@ -141,7 +148,7 @@ class HttpSource:
                     )
                 data = response.raw.read(limit + 1, decode_content=True)
         except requests.RequestException as e:
-            raise SourceUnavailable(where=self.label, problem=_reason(e)) from None
+            raise SourceUnavailable(where=self.label, problem=network_reason(e)) from None
         if len(data) > limit:
             raise RepositoryInvalid(where=self.label, problem=f"{rel} 过大")
         return data
@@ -153,10 +160,14 @@ class HttpSource:
             return False
 
     def entries(self) -> list[IndexEntry]:
-        data = self._get(INDEX, MAX_INDEX_BYTES)
-        if data is None:
-            raise RepositoryInvalid(where=self.label, problem=f"找不到 {INDEX}")
-        return parse_index(data, self.label)
+        """The repository's index, fetched once per source (the library asks for it per
+        package; over HTTP that would be the whole index each time)."""
+        if self._entries is None:
+            data = self._get(INDEX, MAX_INDEX_BYTES)
+            if data is None:
+                raise RepositoryInvalid(where=self.label, problem=f"找不到 {INDEX}")
+            self._entries = parse_index(data, self.label)
+        return self._entries
 
     def manifest_bytes(self, entry: IndexEntry) -> bytes:
         label = f"{entry.title} ({entry.version})"
@@ -185,21 +196,9 @@ class HttpSource:
         try:
             fetch(self.http, url, part, size=self._sizes.get(sha256), pace=self.pace,
                   cancel=self.cancel, progress=self.progress)  # fmt: skip
-        except SourceUnavailable as e:
-            if "HTTP 404" in str(e):
-                raise BlobCorrupt(
-                    package=package, name=name, problem="资源库里缺少这个文件"
-                ) from None
-            raise
+        except NotOnServer:
+            raise BlobCorrupt(package=package, name=name, problem="资源库里缺少这个文件") from None
         return open(part, "rb", buffering=0)
-
-
-def _reason(e: requests.RequestException) -> str:
-    if isinstance(e, requests.Timeout):
-        return text("超时", "timed out")
-    if isinstance(e, requests.ConnectionError):
-        return text("连接失败或中断", "connection failed or broke")
-    return type(e).__name__
 
 
 def clean_downloads(downloads: Path, installed: Callable[[str], bool]) -> int:

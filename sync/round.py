@@ -145,21 +145,17 @@ def run_round(
     small = [e for e in entries if e.size <= protocol.SMALL_UPLOAD_BYTES]
     large = [e for e in entries if e.size > protocol.SMALL_UPLOAD_BYTES]
     school = state.school_id or ""
-    if small:
-        if allowed(TransferClass.SMALL_UPLOAD):
-            _send_outbox(
-                outbox,
-                client,
-                school,
-                small,
-                report,
-                pace=pace,
-                cancel=cancel,
-                kind=TransferClass.SMALL_UPLOAD,
-                watch=progress,
-            )
-        else:
-            report.waiting.append(TransferClass.SMALL_UPLOAD)
+
+    def send_files(kind: TransferClass, entries: list[upload.OutboxEntry]) -> None:
+        if not entries:
+            return
+        if not allowed(kind):
+            report.waiting.append(kind)
+            return
+        _send_outbox(outbox, client, school, entries, report, pace=pace, cancel=cancel,
+                     kind=kind, watch=progress)  # fmt: skip
+
+    send_files(TransferClass.SMALL_UPLOAD, small)
     if subscriptions:
         repo = client.url + protocol.REPO
         source = HttpSource(repo, library.data_dir / "downloads", http=client.http)
@@ -191,21 +187,7 @@ def run_round(
             report.installed += [label for label, _units in done.installed]
         elif wanted:
             report.waiting.append(TransferClass.PACKAGE_DOWNLOAD)
-    if large:
-        if allowed(TransferClass.RECORDING_UPLOAD):
-            _send_outbox(
-                outbox,
-                client,
-                school,
-                large,
-                report,
-                pace=pace,
-                cancel=cancel,
-                kind=TransferClass.RECORDING_UPLOAD,
-                watch=progress,
-            )
-        else:
-            report.waiting.append(TransferClass.RECORDING_UPLOAD)
+    send_files(TransferClass.RECORDING_UPLOAD, large)
     return report
 
 

@@ -83,7 +83,10 @@ def share_app(data_dir: Path) -> Starlette:
         if not (_ID.fullmatch(pid) and _VERSION.fullmatch(version) and suffix in ("json", "sig")):
             return _not_found()
         with catalog() as c:
-            row = next((r for r in _complete(c) if r["id"] == pid), None)
+            complete = any(
+                p == pid and state == "complete" for p, _v, _t, state in c.package_list()
+            )
+            row = c.package_row(pid) if complete else None
         if row is None or row["version"] != version:
             return _not_found()
         data = row["manifest"] if suffix == "json" else row["signature"]
