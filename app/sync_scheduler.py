@@ -150,9 +150,9 @@ class SyncScheduler(QObject):
 
     # -- rounds ------------------------------------------------------------------------------
 
-    def decision(self) -> Decision:
+    def decision(self, settings: Settings | None = None) -> Decision:
         """What the policy allows now, for the classes that have work."""
-        settings = Settings.load(self.data_dir)
+        settings = settings or Settings.load(self.data_dir)
         pending = {TransferClass.JOURNAL}  # a round always pulls
         for entry in upload.pending(upload.outbox_dir(self.data_dir)):
             small = entry.size <= protocol.SMALL_UPLOAD_BYTES
@@ -189,10 +189,11 @@ class SyncScheduler(QObject):
         if not state.enrolled or state.token == self._refused_token:
             self._set(stopped=state.enrolled)
             return
-        decision = self.decision()
+        settings = Settings.load(self.data_dir)
+        decision = self.decision(settings)
         self.throttle.set_rate(decision.rate)
         allowed = decision.allowed
-        subscriptions = Settings.load(self.data_dir).subscriptions
+        subscriptions = settings.subscriptions
         data_dir, throttle, moved = self.data_dir, self.throttle, self._moved.emit
         token = state.token
 
