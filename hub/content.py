@@ -20,6 +20,8 @@ from sync.protocol import REPO
 
 router = APIRouter()
 _OPEN_RANGE = re.compile(r"bytes=(\d+)-\d*")
+# RFC 9110 §14.1.1: `bytes=` and one or more of `first-[last]` or `-suffix`.
+_RANGE = re.compile(r"bytes=(\d+-\d*|-\d+)(\s*,\s*(\d+-\d*|-\d+))*")
 
 
 def resolve(root: Path, rel: str) -> Path | None:
@@ -49,7 +51,11 @@ def repo_file(request: Request, rel: str) -> Response:
         raise HubError("not_found", rel)
     stat = path.stat()
     tag = etag(stat)
-    wanted = _OPEN_RANGE.fullmatch(request.headers.get("range", "").strip())
+    asked = request.headers.get("range", "").strip()
+    if asked and not _RANGE.fullmatch(asked):
+        # Starlette would answer a bare-text 400; the hub's shape instead.
+        raise HubError("bad_request", "Range")
+    wanted = _OPEN_RANGE.fullmatch(asked)
     if_range = request.headers.get("if-range")
     if wanted and int(wanted[1]) >= stat.st_size and (if_range is None or if_range == tag):
         # FileResponse would answer this with a bare text body; the hub's shape instead.

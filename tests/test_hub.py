@@ -615,6 +615,8 @@ def test_repo_files_resume_with_range_and_if_range(repo_hub) -> None:
     refused(
         requests.get(url, headers={"Range": f"bytes={len(data)}-"}), 416, "range_not_satisfiable"
     )
+    for malformed in ("bytes=abc", "bytes=5-3x", "lines=1-2", "bytes="):
+        refused(requests.get(url, headers={"Range": malformed}, timeout=10), 400, "bad_request")
     (repo / "blobs" / "ab" / "abcd").write_bytes(b"a new version")
     changed = requests.get(url, headers={"Range": "bytes=5-", "If-Range": etag}, timeout=10)
     assert changed.status_code == 200 and changed.content == b"a new version"
