@@ -38,6 +38,10 @@ class HubState:
         default_factory=lambda: FailureWindow(ENROL_ATTEMPTS, ENROL_WINDOW_S)
     )
     upload_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    # upload id → (offset, SHA-256 of the bytes before it): the whole file's hash kept as
+    # chunks arrive, so the last chunk need not read the file again. Lost on a restart;
+    # the upload then re-reads its file once at the end.
+    upload_hashes: dict[str, tuple[int, hashlib._Hash]] = field(default_factory=dict)
     _seen: dict[str, int] = field(default_factory=dict)
 
     @property

@@ -116,6 +116,7 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _expire(hub: HubState, upload: Upload) -> None:
+    hub.upload_hashes.pop(upload.id, None)
     hub.partial_path(upload.id).unlink(missing_ok=True)
     hub.store.update_upload(upload.id, state=TERMINATED)
 
@@ -144,10 +145,12 @@ def _live(hub: HubState, school_id: str, upload_id: str) -> Upload:
 def _finish(hub: HubState, upload: Upload) -> None:
     """The last byte is in: check the whole file, then move it to the school's files."""
     part = hub.partial_path(upload.id)
-    digest = hashlib.sha256()
-    with open(part, "rb") as f:
-        while block := f.read(1024 * 1024):
-            digest.update(block)
+    at, digest = hub.upload_hashes.pop(upload.id, (-1, hashlib.sha256()))
+    if at != upload.length:  # the hub restarted during the upload: read the file once
+        digest = hashlib.sha256()
+        with open(part, "rb") as f:
+            while block := f.read(1024 * 1024):
+                digest.update(block)
     if digest.hexdigest() != upload.sha256:
         part.unlink(missing_ok=True)
         hub.store.update_upload(upload.id, state=TERMINATED)
@@ -309,6 +312,14 @@ async def _receive(
     kept only whole and matching (else it is cut off again: HubError).
     """
     digest = hashlib.new(checksum[0]) if checksum else None
+    at, whole = hub.upload_hashes.get(upload.id, (0, hashlib.sha256()))
+    whole = whole.copy() if at == upload.offset else None  # kept only if the chunk is
+
+    def write(chunk: bytes) -> None:
+        f.write(chunk)
+        if whole is not None:
+            whole.update(chunk)
+
     chunks = request.stream()
     written, cut = 0, False
     problem: HubError | None = None
@@ -321,7 +332,7 @@ async def _receive(
                 if written + len(chunk) > room:
                     problem = HubError("too_large", f"at most {room} bytes fit here")
                     break
-                await anyio.to_thread.run_sync(f.write, chunk)
+                await anyio.to_thread.run_sync(write, chunk)
                 if digest is not None:
                     digest.update(chunk)
                 written += len(chunk)
@@ -342,4 +353,8 @@ async def _receive(
     if problem is not None:
         await drain(chunks)
         raise problem
+    if whole is not None:
+        hub.upload_hashes[upload.id] = (upload.offset + written, whole)
+    else:
+        hub.upload_hashes.pop(upload.id, None)
     return written

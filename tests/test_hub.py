@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from conftest import run_cli_process
-from hubfixture import RunningHub
+from hubfixture import RunningHub, start_hub
 
 from sync.protocol import (
     PUSH_BYTES,
@@ -501,6 +501,33 @@ def test_a_cut_patch_keeps_what_arrived_and_the_upload_resumes(hub: RunningHub, 
     r = patch(device, location, at, data[at:], sha256_b64(data[at:]))
     assert r.status_code == 204 and r.headers["Upload-Offset"] == str(len(data))
     assert (hub.data_dir / "uploads" / school[0] / hashlib.sha256(data).hexdigest()).exists()
+
+
+def test_an_upload_goes_on_after_a_hub_restart_and_is_still_checked_whole(make_hub) -> None:
+    """The hub keeps the whole file's hash in memory as chunks arrive; after a restart it
+    reads the file once at the end instead, and still refuses one that changed on disk."""
+    first = make_hub()
+    device = Device(first, first.add_school("城关镇中心小学")[1])
+    data, other = os.urandom(300_000), os.urandom(300_000)
+    location, spoilt = create_upload(device, data), create_upload(device, other)
+    assert patch(device, location, 0, data[:100_000]).status_code == 204
+    assert patch(device, spoilt, 0, other[:100_000]).status_code == 204
+    first.stop()
+    part = first.data_dir / "uploads" / "partial" / (spoilt.rsplit("/", 1)[1] + ".part")
+    part.write_bytes(b"X" + part.read_bytes()[1:])  # the disk changed while the hub was down
+    device.hub = second = start_hub(first.data_dir, first.db_url)
+    try:
+        location, spoilt = (second.url + urlsplit(u).path for u in (location, spoilt))
+        for at in (100_000, 200_000):
+            chunk = data[at : at + 100_000]
+            assert patch(device, location, at, chunk, sha256_b64(chunk)).status_code == 204
+        sha = hashlib.sha256(data).hexdigest()
+        assert (second.data_dir / "uploads" / device.school_id / sha).read_bytes() == data
+        doc = refused(patch(device, spoilt, 100_000, other[100_000:]), 460, "checksum_mismatch")
+        assert "whole file" in doc["message_en"]
+        assert second.files() == [f"{device.school_id}/{sha}"]
+    finally:
+        second.stop()
 
 
 def test_a_chunk_with_a_wrong_checksum_is_460_and_dropped(hub: RunningHub, school) -> None:
