@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,22 @@ def test_a_mistyped_peer_is_one_sentence_and_nothing_moves(make_hub, tmp_path) -
     r = run_cli("sync", "--now", "--no-discover", "--peer", "192.168.1", "--data-dir", here)
     assert r.rc == 2 and r.err.count("\n") == 1 and "不是共享电脑的地址" in r.err
     assert json.loads(run_cli("list", "--json", "--data-dir", here).out) == []
+
+
+def test_the_windows_rounds_ask_the_peers_too(qtbot, make_hub, share, scheduler, tmp_path):
+    peer = peer_holding_the_demo(tmp_path / "机房1号")
+    url = share(peer.data_dir)
+    repo = tmp_path / "县资源库"  # again without the files: they can only come from the peer
+    shutil.copytree(DEMO_DIR / "repo", repo, ignore=shutil.ignore_patterns("blobs"))
+    here = tmp_path / "机房2号"
+    school_pc(make_hub, here, repo)
+    settings = Settings.load(here)
+    settings.peers = [url]
+    settings.save(here)
+    saturday = datetime(2026, 3, 7, 10, 0)  # in the weekend's window: packages may come
+    sched = scheduler(here, clock=lambda: saturday)
+    with qtbot.waitSignal(sched.round_finished, timeout=60_000) as finished:
+        sched.request_now()
+    assert finished.args[0].installed == [LABEL]
+    assert run_cli("verify", "--data-dir", here).rc == 0
+    peer.close()
