@@ -99,3 +99,15 @@ def test_lan_and_network_choices_are_kept_in_their_clean_form(tmp_path: Path) ->
     assert s.share_on_lan is True and s.metered == "yes"
     assert s.peers == ["http://192.168.1.20:8471", "http://pc-3.local:8471"]
     assert s.live_urls == [f"rtmp://live.example.cn/class/{i}" for i in range(5)]  # the latest
+
+
+def test_a_choice_made_here_keeps_what_other_pages_saved_since(qtbot, window) -> None:
+    window.show_page("settings")
+    page = window.settings_page
+    data = window.library.data_dir
+    later = Settings.load(data)
+    later.subscriptions = ["demo.math.g3a"]  # 下载 subscribed while 设置 was open
+    later.save(data)
+    page.player.setCurrentIndex(page.player.findData("qt"))
+    assert Settings.load(data).subscriptions == ["demo.math.g3a"]
+    assert Settings.load(data).player == "qt"

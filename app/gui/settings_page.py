@@ -145,6 +145,7 @@ class SettingsPage(QWidget):
         self.peers_message = QLabel()
         self.peers_message.setObjectName("peers-message")
         self.peers_message.setWordWrap(True)
+        self.peers_message.hide()  # until there is something to say
         self.metered = QComboBox()
         self.metered.setObjectName("metered")
         self.metered.addItem(self.tr("Detect automatically"), "auto")
@@ -216,6 +217,7 @@ class SettingsPage(QWidget):
             peers = list(dict.fromkeys(normalise(a) for a in typed))
         except KebaoError as e:
             self.peers_message.setText(str(e))
+            self.peers_message.show()
             return False
         self._change(peers=peers)
         self.peers_field.setText(", ".join(peers))
@@ -224,6 +226,7 @@ class SettingsPage(QWidget):
             if peers
             else self.tr("Saved. Only PCs found on the LAN are asked.")
         )
+        self.peers_message.show()
         return True
 
     def refresh(self) -> None:
