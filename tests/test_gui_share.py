@@ -5,14 +5,17 @@ stops with the window; the other sharing PCs' addresses are checked before they 
 
 from __future__ import annotations
 
+import json
 import os
 import socket
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from conftest import headless_engine
+from conftest import ROOT, headless_engine
 from test_share import free_port
 
 from app import i18n
@@ -147,3 +150,40 @@ def test_peer_addresses_are_checked_before_they_are_kept(qtbot, open_window) -> 
     assert Settings.load(data).peers == []
     again = open_window()
     assert again.settings_page.peers_field.text() == ""
+
+
+KEEPS_OUT = """
+import json, sys, tempfile, time
+from pathlib import Path
+from app.qt import QApplication
+from app.demo import ensure_demo
+from app.gui.window import MainWindow
+from app.lan_share import ShareProcess, Sharing, discover_peers
+from media.library import Library
+
+app = QApplication([])
+library = Library(Path(tempfile.mkdtemp()) / "data")
+ensure_demo(library)
+window = MainWindow(library, share=ShareProcess(library.data_dir, port=int(sys.argv[1]), announce=False))
+window.share.start()
+deadline = time.monotonic() + 30
+while window.share.state.sharing is Sharing.STARTING and time.monotonic() < deadline:
+    app.processEvents()
+    time.sleep(0.02)
+discover_peers([])
+heavy = sorted({m.split(".")[0] for m in sys.modules} & {"uvicorn", "starlette", "zeroconf", "fastapi"})
+print(json.dumps([window.share.state.sharing.value, heavy]))
+window.close()
+"""
+
+
+def test_the_window_keeps_the_web_server_and_mdns_out_of_its_own_process() -> None:
+    # The GUI's start-up memory peak is close to its limit: sharing and discovery run in
+    # children, and their libraries never load in the window's process.
+    done = subprocess.run(
+        [sys.executable, "-c", KEEPS_OUT, str(free_port())],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == ["on", []]
