@@ -426,8 +426,12 @@ def cmd_serve(args: argparse.Namespace) -> None:
     # The address the other PCs type: this PC's LAN address when serving on all of them.
     host = args.host if args.host != "0.0.0.0" else (own_addresses() or ["127.0.0.1"])[0]  # noqa: S104
     server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        uvicorn.Config(
+            app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2
+        )
     )
+    if args.stop_with_parent:  # the window's child: a crashed window must not leave it behind
+        threading.Thread(target=_exit_at_eof, args=(server,), daemon=True).start()
     _out(
         text(
             f"正在本校局域网共享资源包：http://{host}:{args.port}（按 Ctrl+C 停止）",
@@ -446,6 +450,12 @@ def cmd_serve(args: argparse.Namespace) -> None:
             server.run(sockets=[sock])
         finally:
             sock.close()
+
+
+def _exit_at_eof(server: object) -> None:
+    """Stop `server` when stdin closes: the parent that holds its other end has gone."""
+    sys.stdin.buffer.read()
+    server.should_exit = True  # type: ignore[attr-defined]
 
 
 def cmd_peers(args: argparse.Namespace) -> None:
@@ -733,6 +743,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-announce", dest="announce", action="store_false", help="不在局域网广播（mDNS）"
     )
+    p.add_argument("--stop-with-parent", action="store_true", help=argparse.SUPPRESS)
 
     p = add("peers", "查找局域网里共享资源包的电脑", cmd_peers)
     p.add_argument("--wait", type=float, default=3.0, metavar="SECONDS")

@@ -102,7 +102,8 @@ class ShareProcess(QObject):
             return
         program, args, env = kebao_command(
             "serve", "--data-dir", str(self.data_dir), "--host", self.host,
-            "--port", str(self.port), *([] if self.announce else ["--no-announce"]),
+            "--port", str(self.port), "--stop-with-parent",
+            *([] if self.announce else ["--no-announce"]),
         )  # fmt: skip
         process = QProcess(self)
         environment = QProcessEnvironment()

@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -153,7 +154,7 @@ def test_peer_addresses_are_checked_before_they_are_kept(qtbot, open_window) -> 
 
 
 KEEPS_OUT = """
-import json, sys, tempfile, time
+import json, sys, time
 from pathlib import Path
 from app.qt import QApplication
 from app.demo import ensure_demo
@@ -162,7 +163,7 @@ from app.lan_share import ShareProcess, Sharing, discover_peers
 from media.library import Library
 
 app = QApplication([])
-library = Library(Path(tempfile.mkdtemp()) / "data")
+library = Library(Path(sys.argv[2]))
 ensure_demo(library)
 window = MainWindow(library, share=ShareProcess(library.data_dir, port=int(sys.argv[1]), announce=False))
 window.share.start()
@@ -177,13 +178,68 @@ window.close()
 """
 
 
-def test_the_window_keeps_the_web_server_and_mdns_out_of_its_own_process() -> None:
+def test_the_window_keeps_the_web_server_and_mdns_out_of_its_own_process(tmp_path) -> None:
     # The GUI's start-up memory peak is close to its limit: sharing and discovery run in
     # children, and their libraries never load in the window's process.
     done = subprocess.run(
-        [sys.executable, "-c", KEEPS_OUT, str(free_port())],
+        [sys.executable, "-c", KEEPS_OUT, str(free_port()), str(tmp_path / "data")],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
         env={**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.splitlines()[-1]) == ["on", []]
+
+
+CRASHES = """
+import sys
+from pathlib import Path
+from app.qt import QApplication
+from app.demo import ensure_demo
+from app.gui.window import MainWindow
+from app.lan_share import ShareProcess, Sharing
+from media.library import Library
+
+app = QApplication([])
+library = Library(Path(sys.argv[2]))
+ensure_demo(library)
+window = MainWindow(library, share=ShareProcess(library.data_dir, port=int(sys.argv[1]), announce=False))
+def ready(state):
+    if state.sharing is Sharing.ON:
+        print(window.share._process.processId(), flush=True)
+window.share.changed.connect(ready)
+window.share.start()
+app.exec()
+"""
+
+
+def test_a_window_that_crashes_does_not_leave_its_share_behind(tmp_path) -> None:
+    port = free_port()
+    window = subprocess.Popen(
+        [sys.executable, "-c", CRASHES, str(port), str(tmp_path / "data")],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+    try:
+        assert window.stdout is not None
+        share_pid = int(window.stdout.readline())
+        url = f"http://127.0.0.1:{port}/kebao-repo.json"
+        assert requests.get(url, timeout=10).status_code == 200
+    finally:
+        window.kill()  # as a power button or the task manager would
+        window.wait()
+    deadline = time.monotonic() + 30
+    while alive(share_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling the condition, with a deadline
+    assert not alive(share_pid)
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url, timeout=10)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # An orphan that exited stays a zombie until init reaps it: gone all the same.
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        return stat.read().split(") ")[1][0] != "Z"
