@@ -89,6 +89,7 @@ class ShareProcess(QObject):
         self.state = ShareState()
         self._process: QProcess | None = None
         self._stopping = False
+        self._closed = False  # the window closed: nothing starts any more
         self._stderr = ""
         self._kill = QTimer(self, singleShot=True, interval=STOP_GRACE_MS)
         self._kill.timeout.connect(self._kill_now)
@@ -98,7 +99,7 @@ class ShareProcess(QObject):
 
     def start(self) -> None:
         """Start sharing (nothing when it already runs); `changed` says when it is on."""
-        if self._process is not None:
+        if self._process is not None or self._closed:
             return
         program, args, env = kebao_command(
             "serve", "--data-dir", str(self.data_dir), "--host", self.host,
@@ -134,6 +135,7 @@ class ShareProcess(QObject):
 
     def stop_and_wait(self) -> None:
         """The window closes: stop, and do not leave before the child has gone."""
+        self._closed = True
         process = self._process
         if process is None:
             return

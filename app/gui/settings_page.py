@@ -24,6 +24,7 @@ from app.qt import (
     Qt,
     QTableWidget,
     QTableWidgetItem,
+    QTimer,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -37,6 +38,9 @@ from media.signature import PublicKey
 from sync.peers import normalise
 
 _ADDRESS_SEPARATORS = re.compile(r"[\s,，;；、]+")
+# Sharing resumes this long after start-up: the window opens first, then a child (a
+# Python start, ~0.5 s of CPU on a 2-core PC) begins.
+SHARE_AGAIN_AFTER_MS = 3_000
 
 
 class SettingsPage(QWidget):
@@ -118,8 +122,8 @@ class SettingsPage(QWidget):
         self.refresh()
         share.changed.connect(self.show_share)
         self.show_share(share.state)
-        if self.settings.share_on_lan:
-            share.start()  # as it was when Kebao was closed
+        if self.settings.share_on_lan:  # as it was when Kebao was closed
+            QTimer.singleShot(SHARE_AGAIN_AFTER_MS, share, share.start)
 
     def _lan_group(self) -> QGroupBox:
         """局域网共享 and the link: how this PC gets packages and gives them to the others."""
