@@ -331,16 +331,25 @@ def cmd_sync(args: argparse.Namespace) -> None:
     from datetime import datetime
 
     from app.settings import Settings
+    from sync.peers import ROUND_DISCOVERY_S, find_peers, lan_peers, normalise
     from sync.policy import EVERYTHING, Conditions, Policy, decide
     from sync.round import run_recorded
     from sync.throttle import Throttle
 
     settings = Settings.load(Path(args.data_dir))
+    typed = [*settings.peers, *(normalise(p) for p in args.peer or [])]
+    # The flag says so for this run; without it, 设置's choice ("auto": cannot tell here).
+    metered = args.metered or settings.metered == "yes"
     now = datetime.now()
     decision = decide(
         Policy.from_dict(settings.bandwidth),
-        Conditions(now=now, metered=args.metered, pending=EVERYTHING),
+        Conditions(now=now, metered=metered, pending=EVERYTHING),
     )
+
+    def peers() -> list[str]:
+        found = [] if args.no_discover else find_peers(ROUND_DISCOVERY_S)
+        return lan_peers(typed, found)
+
     if args.now:  # the technician is here, on the school's line: everything, full speed
         allowed, rate = EVERYTHING, None
     else:
@@ -351,6 +360,7 @@ def cmd_sync(args: argparse.Namespace) -> None:
             library,
             subscriptions=settings.subscriptions,
             allowed=lambda c: c in allowed,
+            peers=peers,
             pace=Throttle(rate),
         )
     if args.json:
@@ -403,26 +413,53 @@ def cmd_upload(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from sync.share import announce, share_app
+    from sync.peers import announce, own_addresses
+    from sync.share import bind, share_app
 
     data_dir = Path(args.data_dir)
     if not (data_dir / "catalog.db").is_file():
         raise InputInvalid(
             where=str(data_dir), problem=text("这里没有课包数据", "no Kebao data here")
         )
+    sock = bind(args.host, args.port)
     app = share_app(data_dir)
-    _out(
-        text(
-            f"正在本校局域网共享资源包：http://{args.host}:{args.port}（按 Ctrl+C 停止）",
-            f"sharing packages on the LAN at http://{args.host}:{args.port} (Ctrl+C stops)",
+    # The address the other PCs type: this PC's LAN address when serving on all of them.
+    host = args.host if args.host != "0.0.0.0" else (own_addresses() or ["127.0.0.1"])[0]  # noqa: S104
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2
         )
     )
-    with announce(args.port) if args.announce else nullcontext():
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    if args.stop_with_parent:  # the window's child: a crashed window must not leave it behind
+        threading.Thread(target=_exit_at_eof, args=(server,), daemon=True).start()
+    _out(
+        text(
+            f"正在本校局域网共享资源包：http://{host}:{args.port}（按 Ctrl+C 停止）",
+            f"sharing packages on the LAN at http://{host}:{args.port} (Ctrl+C stops)",
+        )
+    )
+    with announce(args.port) if args.announce else nullcontext(True) as announced:
+        if not announced:
+            _out(
+                text(
+                    "无法在局域网广播（mDNS）：其他电脑需要输入上面的地址",
+                    "could not announce on the LAN (mDNS): other PCs must type the address above",
+                )
+            )
+        try:
+            server.run(sockets=[sock])
+        finally:
+            sock.close()
+
+
+def _exit_at_eof(server: object) -> None:
+    """Stop `server` when stdin closes: the parent that holds its other end has gone."""
+    sys.stdin.buffer.read()
+    server.should_exit = True  # type: ignore[attr-defined]
 
 
 def cmd_peers(args: argparse.Namespace) -> None:
-    from sync.share import find_peers
+    from sync.peers import find_peers
 
     urls = find_peers(args.wait)
     if args.json:
@@ -667,7 +704,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--now", action="store_true", help="不管时间段和限速，立即传完（技术人员在现场时）"
     )
-    p.add_argument("--metered", action="store_true", help="按流量计费的网络：只同步学习记录")
+    p.add_argument(
+        "--metered",
+        action="store_true",
+        help="按流量计费的网络：只同步学习记录（不加时按“设置”中的选择）",
+    )
+    p.add_argument(
+        "--peer",
+        action="append",
+        metavar="URL",
+        help="先从本校这台共享电脑下载资源包，如 192.168.1.20（可重复；另加“设置”中的地址）",
+    )
+    p.add_argument(
+        "--no-discover", action="store_true", help="不在局域网查找共享电脑（mDNS），只用输入的地址"
+    )
     p.add_argument("--json", action="store_true")
 
     p = add("subscribe", "订阅资源包：同步时自动下载它们的新版本", cmd_subscribe)
@@ -693,6 +743,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-announce", dest="announce", action="store_false", help="不在局域网广播（mDNS）"
     )
+    p.add_argument("--stop-with-parent", action="store_true", help=argparse.SUPPRESS)
 
     p = add("peers", "查找局域网里共享资源包的电脑", cmd_peers)
     p.add_argument("--wait", type=float, default=3.0, metavar="SECONDS")

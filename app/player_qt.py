@@ -155,7 +155,7 @@ class QtEngine(QObject):
         self._first_frame = False
         self._early_frame = False  # a picture came before PLAYING: FIRST_FRAME follows it
         self._sent_time = -TIME_STEP_MS
-        self._path: Path | None = None
+        self._path: Path | str | None = None
         self._start: int | None = None  # where the next play() starts, when not paused
         self._play_when_loaded = False
         self._cues: list[Cue] = []
@@ -189,8 +189,9 @@ class QtEngine(QObject):
     def attach(self, window_handle: int) -> None:
         """Nothing to do: this engine draws into its own `video_widget()`."""
 
-    def load(self, path: Path, subtitles: Sequence[Path] = (), start_ms: int = 0) -> None:
-        """Make `path` the current media, to start at `start_ms` on the next `play()`."""
+    def load(self, path: Path | str, subtitles: Sequence[Path] = (), start_ms: int = 0) -> None:
+        """Make `path` the current media, to start at `start_ms` on the next `play()`.
+        A `str` is a URL (http(s), HLS, rtmp, rtsp): a lesson streamed from the network."""
         self._path = path
         self._cues = []
         for subtitle in subtitles[:1]:
@@ -332,7 +333,8 @@ class QtEngine(QObject):
     def _open(self, start_ms: int) -> None:
         assert self._path is not None
         self._play_when_loaded = False
-        url = QUrl.fromLocalFile(str(self._path))
+        path = self._path
+        url = QUrl(path) if isinstance(path, str) else QUrl.fromLocalFile(str(path))
         # Cleared first: QMediaPlayer ignores setting the source it already has.
         self._quietly(lambda: (self._player.setSource(QUrl()), self._player.setSource(url)))
         self._player.setPlaybackRate(self._rate)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from app.lan_share import discover_peers
 from app.qt import HAS_NETWORK_INFORMATION, QObject, QTimer, Signal
 from app.settings import Settings
 from app.tasks import Background, Job
@@ -33,6 +34,9 @@ from sync.round import RoundReport, Transfer, run_recorded
 from sync.throttle import Throttle
 
 TICK_MS = 60_000
+# 直播课进行中 (a live class in another app) switches itself off after this: a switch a
+# teacher forgets must not hold the school's downloads for days. Never kept on restart.
+LIVE_CLASS_MS = 3 * 3600 * 1000
 
 
 @functools.cache
@@ -69,6 +73,7 @@ class SchedulerState:
     bytes_moved: int = 0  # by the last round that finished
     transfer: Transfer | None = None  # the file moving now
     failed: Transfer | None = None  # the file that was moving when the last round failed
+    live_class: bool = False  # 直播课进行中, as switched on 同步
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,9 @@ class SyncScheduler(QObject):
         self.metered = metered
         self.backoff = backoff or Backoff()
         self.throttle = Throttle(None)
-        self.streaming = False
+        self.streaming = False  # the player's stream or a live class: only the journal moves
+        self._player_streaming = False
+        self._allowed: frozenset[TransferClass] = frozenset()  # the running round's, live
         self.state = SchedulerState()
         self._journal = Journal(data_dir)  # this thread's; each round opens its own
         self._job: Job | None = None
@@ -113,6 +120,8 @@ class SyncScheduler(QObject):
         self._timer.start()
         self._retry = QTimer(self, singleShot=True)
         self._retry.timeout.connect(self._run)
+        self._live_class_end = QTimer(self, singleShot=True, interval=LIVE_CLASS_MS)
+        self._live_class_end.timeout.connect(lambda: self.set_live_class(False))
         state = self._journal.sync_state()
         self._set(last_success_ms=state.last_success_ms, last_error=state.last_error)
         QTimer.singleShot(0, self.tick)
@@ -136,8 +145,24 @@ class SyncScheduler(QObject):
 
     def set_streaming(self, on: bool) -> None:
         """The player says a lesson streams from the network: only the journal moves."""
-        self.streaming = on
-        self.tick()
+        self._player_streaming = on
+        self._streaming_changed()
+
+    def set_live_class(self, on: bool) -> None:
+        """直播课进行中: a live class runs in another program; as `set_streaming`, until
+        switched off, for LIVE_CLASS_MS at most."""
+        if on:
+            self._live_class_end.start()
+        else:
+            self._live_class_end.stop()
+        self._set(live_class=on)
+        self._streaming_changed()
+
+    def _streaming_changed(self) -> None:
+        streaming = self._player_streaming or self.state.live_class
+        if streaming != self.streaming:
+            self.streaming = streaming
+            self.tick()
 
     def stop(self) -> None:
         """The window closes: no more rounds; the running one is cancelled."""
@@ -151,8 +176,10 @@ class SyncScheduler(QObject):
     # -- rounds ------------------------------------------------------------------------------
 
     def decision(self, settings: Settings | None = None) -> Decision:
-        """What the policy allows now, for the classes that have work."""
+        """What the policy allows now, for the classes that have work. The link is metered
+        as 设置 says, or as the OS says when 设置 says 自动检测."""
         settings = settings or Settings.load(self.data_dir)
+        metered = {"yes": True, "no": False}.get(settings.metered)
         pending = {TransferClass.JOURNAL}  # a round always pulls
         for entry in upload.pending(upload.outbox_dir(self.data_dir)):
             small = entry.size <= protocol.SMALL_UPLOAD_BYTES
@@ -161,7 +188,7 @@ class SyncScheduler(QObject):
             pending.add(TransferClass.PACKAGE_DOWNLOAD)
         conditions = Conditions(
             now=self.clock(),
-            metered=self.metered(),
+            metered=self.metered() if metered is None else metered,
             streaming_lesson=self.streaming,
             pending=frozenset(pending),
         )
@@ -174,6 +201,7 @@ class SyncScheduler(QObject):
             return
         if self._job is not None:
             decision = self.decision()
+            self._allowed = decision.allowed  # a step not started yet waits too
             self.throttle.set_rate(decision.rate)
             moving = self.state.transfer
             if moving is not None and moving.kind not in decision.allowed:
@@ -192,8 +220,8 @@ class SyncScheduler(QObject):
         settings = Settings.load(self.data_dir)
         decision = self.decision(settings)
         self.throttle.set_rate(decision.rate)
-        allowed = decision.allowed
-        subscriptions = settings.subscriptions
+        self._allowed = decision.allowed
+        subscriptions, typed_peers = settings.subscriptions, settings.peers
         data_dir, throttle, moved = self.data_dir, self.throttle, self._moved.emit
         token = state.token
 
@@ -204,7 +232,8 @@ class SyncScheduler(QObject):
                         journal,
                         library,
                         subscriptions=subscriptions,
-                        allowed=lambda c: c in allowed,
+                        allowed=lambda c: c in self._allowed,
+                        peers=lambda: discover_peers(typed_peers),
                         pace=throttle,
                         cancel=job.cancel,
                         progress=moved,

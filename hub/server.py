@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import errno
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +14,7 @@ import uvicorn
 from hub.app import create_app
 from hub.db import HubStore
 from media.errors import KebaoError
-from sync.protocol import UPLOAD_EXPIRES_S
+from sync.protocol import UPLOAD_EXPIRES_S, listen
 
 
 class PortTaken(KebaoError):
@@ -30,18 +29,7 @@ class AddressUnusable(KebaoError):
 
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket; port 0 picks a free one."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(128)
-    except OSError as e:
-        sock.close()
-        if e.errno == errno.EADDRINUSE:
-            raise PortTaken(port=port) from None
-        raise AddressUnusable(host=host, port=port, problem=e.strerror or str(e)) from None
-    return sock
+    return listen(host, port, taken=PortTaken, unusable=AddressUnusable)
 
 
 def url_of(sock: socket.socket) -> str:

@@ -1,9 +1,10 @@
-"""The lesson player engine: libvlc decoding a local video into a window the GUI gives it.
+"""The lesson player engine: libvlc decoding a video into a window the GUI gives it.
 
     engine = VlcEngine(notify=bridge.event.emit)  # bridge: a QObject with Signal(object)
     engine.attach(int(video_widget.winId()))
     engine.load(Path("第1课.mp4"), subtitles=[Path("第1课.srt")], start_ms=95_000)
     engine.play()
+    engine.load("rtmp://live.example.cn/class/3")  # a live lesson: a URL (str), not a Path
 
 Plain Python, no Qt: the GUI embeds it, the tests drive it with dummy outputs, the
 benchmark times it. When libvlc cannot be loaded, `VlcEngine(...)` raises
@@ -174,7 +175,7 @@ class VlcEngine:
         self._time = 0
         self._duration = 0
         self._first_frame = False
-        self._path: Path | None = None
+        self._path: Path | str | None = None
         self._subtitles: tuple[Path, ...] = ()
         self._unplayed_start: int | None = None  # the media set but not yet played starts here
         self._subtitles_on = True
@@ -209,8 +210,9 @@ class VlcEngine:
         self._player.video_set_mouse_input(False)
         self._player.video_set_key_input(False)
 
-    def load(self, path: Path, subtitles: Sequence[Path] = (), start_ms: int = 0) -> None:
-        """Make `path` the current media, to start at `start_ms` on the next `play()`."""
+    def load(self, path: Path | str, subtitles: Sequence[Path] = (), start_ms: int = 0) -> None:
+        """Make `path` the current media, to start at `start_ms` on the next `play()`.
+        A `str` is a URL (http(s), HLS, rtmp, rtsp): a lesson streamed from the network."""
         self._player.stop()
         self._path, self._subtitles = path, tuple(subtitles)
         self._subtitle_track = None
@@ -347,7 +349,10 @@ class VlcEngine:
 
     def _open(self, start_ms: int) -> None:
         assert self._path is not None
-        media = self._instance.media_new_path(str(self._path))
+        if isinstance(self._path, str):
+            media = self._instance.media_new_location(self._path)
+        else:
+            media = self._instance.media_new_path(str(self._path))
         if start_ms > 0:
             media.add_option(f":start-time={start_ms / 1000:.3f}")
         if not self._subtitles_on:

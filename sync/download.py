@@ -200,6 +200,30 @@ class HttpSource:
             raise BlobCorrupt(package=package, name=name, problem="资源库里缺少这个文件") from None
         return open(part, "rb", buffering=0)
 
+    def discard_damaged(self, installed: Callable[[str], bool]) -> int:
+        """Delete the downloads of this source whose bytes are all here but do not hash to
+        their name (a tampering peer, a server file changed under the same ETag); how many.
+
+        A whole `.part` is never fetched again, so a damaged one would fail every later
+        import, from any source. Called after an import of this source met BlobCorrupt.
+        """
+        removed = 0
+        for sha, size in self._sizes.items():
+            part = self.downloads / f"{sha}.part"
+            try:
+                whole = part.stat().st_size >= size
+            except OSError:
+                continue
+            if not whole or installed(sha):
+                continue
+            with open(part, "rb") as f:
+                if hashlib.file_digest(f, "sha256").hexdigest() == sha:
+                    continue
+            part.unlink(missing_ok=True)
+            part.with_name(part.name + ".etag").unlink(missing_ok=True)
+            removed += 1
+        return removed
+
 
 def clean_downloads(downloads: Path, installed: Callable[[str], bool]) -> int:
     """Delete finished downloads of blobs now installed (`installed(sha256)`); how many."""

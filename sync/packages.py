@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from media import manifest as mf
 from media.catalog import Catalog
-from media.errors import KebaoError
+from media.errors import BlobCorrupt, Cancelled, DiskFull, KebaoError
 from media.library import ImportReport, Library
 from media.repository import IndexEntry, latest, version_key
 from media.store import BlobStore, Progress
@@ -92,7 +92,9 @@ def download(
     """Download and install `wanted` from the first peer that has each version, else `url`.
 
     One package after the other, in the order of `wanted`, each installed before the next
-    starts: the school's first choice is usable first, and a pause keeps it.
+    starts: the school's first choice is usable first, and a pause keeps it. A peer that
+    fails for a package (gone, a bad signature, a file that does not hash) leaves it to
+    the next peer or the hub; a pause or a full disk stops everything.
     """
     report = ImportReport()
     downloads = library.data_dir / "downloads"
@@ -110,10 +112,17 @@ def download(
                 raise
             continue
         for entry in [e for e in remaining if (e.id, e.version) in offered]:
-            source.progress = _counting(library, source, entry, received, watch)
-            part = library.import_from(
-                source, package_ids=[entry.id], progress=progress, cancel=cancel
-            )
+            try:
+                source.progress = _counting(library, source, entry, received, watch)
+                part = library.import_from(
+                    source, package_ids=[entry.id], progress=progress, cancel=cancel
+                )
+            except KebaoError as e:
+                if isinstance(e, BlobCorrupt):
+                    source.discard_damaged(lambda sha: library.store.path(sha).exists())
+                if base == url or isinstance(e, Cancelled | DiskFull):
+                    raise
+                continue  # a peer's bad copy is refused like a drive's; the next source has it
             report.installed += part.installed
             report.up_to_date += part.up_to_date
             report.bytes_copied += part.bytes_copied

@@ -11,16 +11,19 @@ constants and check their payloads here, so they cannot drift apart.
 
 from __future__ import annotations
 
+import errno
 import gzip
 import json
 import os
 import re
 import secrets
+import socket
+import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from media.errors import InputInvalid, text
+from media.errors import InputInvalid, KebaoError, text
 from sync.events import Event
 
 PROTOCOL = 1
@@ -257,3 +260,24 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def listen(
+    host: str, port: int, *, taken: type[KebaoError], unusable: type[KebaoError]
+) -> socket.socket:
+    """A listening socket for a server of this protocol (the hub, a LAN share), bound
+    before anything is announced; port 0 picks a free one. A port in use raises
+    `taken(port=…)`, any other refusal `unusable(host=…, port=…, problem=…)`."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        if sys.platform != "win32":  # there it would let two programs share the port
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart in TIME_WAIT
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as e:
+        sock.close()
+        if e.errno == errno.EADDRINUSE:
+            raise taken(port=port) from None
+        raise unusable(host=host, port=port, problem=e.strerror or str(e)) from None
+    return sock

@@ -126,14 +126,16 @@ def run_round(
     *,
     subscriptions: Sequence[str] = (),
     allowed: Allowed = lambda _c: True,
-    peers: list[str] | None = None,
+    peers: Callable[[], Sequence[str]] | None = None,
     pace: Pace | None = None,
     cancel: threading.Event | None = None,
     progress: Watch | None = None,
 ) -> RoundReport:
     """Run the steps the policy allows, in priority order; raises on the first failure.
 
-    Subscribed packages download in the order of `subscriptions`."""
+    Subscribed packages download in the order of `subscriptions`, from a LAN peer first:
+    `peers()` (typed addresses, mDNS discovery) is asked only when a package is to be
+    downloaded now, so an idle round never waits for discovery."""
     report = RoundReport()
     state = journal.sync_state()
     if allowed(TransferClass.JOURNAL):
@@ -178,7 +180,7 @@ def run_round(
                 library,
                 repo,
                 wanted,
-                peers=peers or [],
+                peers=peers() if peers is not None else (),
                 pace=pace,
                 cancel=cancel,
                 received=received,

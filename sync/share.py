@@ -1,17 +1,18 @@
 """Sharing inside the school: this PC's packages, served read-only as a repository.
 
-A school downloads each package once: `kebao serve` makes the local store look like any
-repository (docs/repository-format.md) over HTTP, and announces it on the LAN with
-mDNS/DNS-SD (`_kebao._tcp.local.`). Another Kebao PC imports from it exactly as from a
-USB drive or the hub (`kebao import http://<peer>:8471`), with the same signature and
-hash checks: a peer is a faster mirror, never trusted more than a drive.
+A school downloads each package once: `kebao serve` (or 设置's switch, which runs it as
+a child process) makes the local store look like any repository
+(docs/repository-format.md) over HTTP, and announces it on the LAN with mDNS/DNS-SD
+(`sync.peers.announce`). Another Kebao PC's sync round fetches packages from it before
+the hub, and `kebao import http://<peer>:8471` reads it exactly as a USB drive, with the
+same signature and hash checks: a peer is a faster mirror, never trusted more than a
+drive.
 
 Only packages installed whole are listed. Nothing is written: the catalog is read with
 a connection per request, blobs are served from the store with Range and ETag.
 
+    >>> sock = bind("0.0.0.0", 8471)           # a taken port is one sentence, before anything
     >>> app = share_app(data_dir)              # an ASGI app; `kebao serve` runs it
-    >>> with announce(8471):                   # others find it with `find_peers()`
-    ...     uvicorn.run(app, host="0.0.0.0", port=8471)
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import contextlib
 import hashlib
 import re
 import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,14 +30,29 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from media.catalog import Catalog
+from media.errors import KebaoError
 from media.repository import INDEX, IndexEntry, index_bytes
 from media.store import BlobStore
-from sync.protocol import LAN_PORT, PROTOCOL
+from sync.protocol import listen
 
-SERVICE = "_kebao._tcp.local."
 _ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 _VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,39}")
 _SHA = re.compile(r"[0-9a-f]{64}")
+
+
+class SharePortTaken(KebaoError):
+    zh = "端口 {port} 已被占用：本机可能已经在共享资源包，或有别的程序在用这个端口"
+    en = "port {port} is already in use: this PC may already be sharing, or another program uses it"
+
+
+class ShareAddressUnusable(KebaoError):
+    zh = "无法在 {host}:{port} 上共享：{problem}"
+    en = "cannot share on {host}:{port}: {problem}"
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket of the share, bound before anything is announced."""
+    return listen(host, port, taken=SharePortTaken, unusable=ShareAddressUnusable)
 
 
 def _complete(catalog: Catalog) -> list[dict]:
@@ -114,73 +129,3 @@ def share_app(data_dir: Path) -> Starlette:
 
 def _not_found() -> Response:
     return PlainTextResponse("not found", status_code=404)
-
-
-# -- finding each other on the LAN ---------------------------------------------------------
-
-
-def _addresses() -> list[bytes]:
-    """This PC's IPv4 addresses (not loopback), packed, for the announcement."""
-    found = set()
-    with contextlib.suppress(OSError):
-        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
-            found.add(info[4][0])
-    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.connect(("10.255.255.255", 1))  # no packet is sent: it picks the LAN interface
-        found.add(s.getsockname()[0])
-    return [socket.inet_aton(a) for a in sorted(found) if not a.startswith("127.")]
-
-
-@contextlib.contextmanager
-def announce(port: int = LAN_PORT, name: str | None = None) -> Iterator[None]:
-    """Say on the LAN (mDNS) that this PC shares packages on `port`, until the block ends."""
-    from zeroconf import ServiceInfo, Zeroconf
-
-    label = re.sub(r"[^0-9A-Za-z-]", "-", name or socket.gethostname())[:50] or "kebao"
-    info = ServiceInfo(
-        SERVICE,
-        f"{label}-{port}.{SERVICE}",
-        addresses=_addresses() or [socket.inet_aton("127.0.0.1")],
-        port=port,
-        properties={"protocol": str(PROTOCOL), "path": "/"},
-    )
-    zc = Zeroconf()
-    try:
-        zc.register_service(info, allow_name_change=True)
-        yield
-    finally:
-        with contextlib.suppress(Exception):
-            zc.unregister_service(info)
-        zc.close()
-
-
-def find_peers(timeout_s: float = 3.0) -> list[str]:
-    """URLs of Kebao PCs sharing packages on the LAN, found within `timeout_s`."""
-    from zeroconf import ServiceBrowser, ServiceListener, Zeroconf
-
-    names: set[str] = set()
-
-    class Listener(ServiceListener):
-        def add_service(self, zc: Zeroconf, type_: str, name: str) -> None:
-            names.add(name)
-
-        def update_service(self, zc: Zeroconf, type_: str, name: str) -> None:
-            names.add(name)
-
-        def remove_service(self, zc: Zeroconf, type_: str, name: str) -> None:
-            names.discard(name)
-
-    zc = Zeroconf()
-    try:
-        ServiceBrowser(zc, SERVICE, Listener())
-        time.sleep(timeout_s)  # answers arrive on zeroconf's thread, from every peer
-        urls = []
-        for name in sorted(names):
-            info = zc.get_service_info(SERVICE, name, timeout=int(timeout_s * 1000))
-            if info is None or info.properties.get(b"protocol") != str(PROTOCOL).encode():
-                continue
-            for address in info.parsed_addresses():
-                urls.append(f"http://{address}:{info.port}")
-        return urls
-    finally:
-        zc.close()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EVENT_TIMEOUT_MS, ROOT, headless_engine, make_video
+from httpfolder import HLS, make_hls, serve_folder
 
 from app import i18n
 from app.player_backend import NoPlayer, backend_notice, make_engine
@@ -133,6 +134,18 @@ def test_a_lesson_plays_pauses_seeks_and_ends(player, lesson) -> None:
     second_run = events.times(mark)
     assert second_run == sorted(second_run)
     assert events.kinds(mark) == [EventKind.PLAYING, EventKind.ENDED]
+
+
+def test_a_lesson_streamed_over_http_plays(player, tmp_path) -> None:
+    engine, events = player
+    make_hls(tmp_path, seconds=SECONDS)
+    with serve_folder(tmp_path) as server:
+        engine.load(f"{server}/{HLS}")  # a URL: a live class from another school
+        engine.play()
+        events.wait(EventKind.FIRST_FRAME)
+        events.wait(EventKind.TIME, check=lambda e: e.value >= 2 * TIME_STEP_MS)
+        assert engine.state() is PlayerState.PLAYING
+        engine.stop()
 
 
 def test_resume_skip_replay_and_stop(player, lesson) -> None:

@@ -113,7 +113,7 @@ def test_blobs_are_served_with_ranges_and_nothing_outside(peer) -> None:
 
 
 def test_a_peer_is_found_on_the_lan() -> None:
-    from sync.share import announce, find_peers
+    from sync.peers import announce, find_peers
 
     port = free_port()
     with announce(port, name="test-peer"):

@@ -25,6 +25,7 @@ from app import i18n  # noqa: E402
 from app.demo import ensure_demo  # noqa: E402
 from app.gui import style  # noqa: E402
 from app.gui.window import MainWindow  # noqa: E402
+from app.lan_share import Sharing  # noqa: E402
 from app.qt import QApplication  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from media.library import Library  # noqa: E402
@@ -153,7 +154,15 @@ def main() -> None:
     window.enter_classroom()
     wait_for(app, lambda: player.state() is PlayerState.PLAYING and player.position() > 2500)
     shoot(app, "classroom")
-    window.classroom().leave()
+    room = window.classroom()
+    settings = Settings.load(library.data_dir)
+    settings.live_urls = ["rtmp://zhuanti.example.cn/live/sanjiao-3"]  # last week's
+    settings.save(library.data_dir)
+    room.ask_live_address()
+    wait_for(app, lambda: room.live_dialog is not None and room.live_dialog.isVisible())
+    shoot(app, "live-class")
+    room.live_dialog.reject()
+    room.leave()
     player.stop()
 
     window.show_page("library")
@@ -195,6 +204,8 @@ def main() -> None:
     wait_for(app, lambda: window.downloads_page.table.rowCount() > 0)
     shoot(app, "downloads")
     window.show_page("settings")
+    window.settings_page.share_switch.click()  # a real `kebao serve`, stopped on close
+    wait_for(app, lambda: window.share.state.sharing is not Sharing.STARTING, timeout=30)
     settle(app, 1.5)
     shoot(app, "settings")
     window.close()

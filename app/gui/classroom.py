@@ -1,7 +1,8 @@
 """课堂模式: full screen, big controls, driven by a presenter remote or the keyboard.
 
 A presenter remote sends PageUp/PageDown and B or "." (black screen); keyboards add
-space and Esc. The lesson playlist for the class period plays in order.
+space and Esc. The lesson playlist for the class period plays in order. 打开直播课堂
+plays a 专递课堂 lesson streamed from another school (a URL, the last few remembered).
 
     PageDown / →   next item            PageUp / ←   previous item
     Space          play / pause         B or .       black screen on / off
@@ -11,19 +12,26 @@ space and Esc. The lesson playlist for the class period plays in order.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from app.gui.player_page import PlayerPage
+from app.gui.style import big_button
 from app.qt import (
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QKeySequence,
+    QLabel,
     QListWidget,
     QListWidgetItem,
     QObject,
     QShortcut,
     Qt,
+    QVBoxLayout,
     QWidget,
     Signal,
 )
+from app.settings import Settings, is_stream_url
 
 
 @dataclass(frozen=True)
@@ -48,16 +56,64 @@ class BlackScreen(QWidget):
         self.show()
 
 
+class LiveClassDialog(QDialog):
+    """The address of a live lesson: typed, or one of the last few, the latest first."""
+
+    def __init__(self, recent: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Open a live class"))
+        explain = QLabel(self.tr("The address of the live class, from the school that gives it:"))
+        explain.setWordWrap(True)
+        self.address = QComboBox()
+        self.address.setObjectName("live-address")
+        self.address.setEditable(True)
+        self.address.addItems(recent)
+        self.address.lineEdit().setPlaceholderText(self.tr("e.g. rtmp://live.example.cn/class"))
+        self.address.setMinimumWidth(640)
+        self.error = QLabel()
+        self.error.setObjectName("error")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #c0392b;")
+        buttons = QDialogButtonBox()
+        self.ok_button = buttons.addButton(self.tr("Play"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok_button.setObjectName("ok")
+        cancel = buttons.addButton(self.tr("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.ok_button.clicked.connect(self.submit)
+        cancel.clicked.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(explain)
+        layout.addWidget(self.address)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def url(self) -> str:
+        return self.address.currentText().strip()
+
+    def submit(self) -> None:
+        if is_stream_url(self.url()):
+            self.accept()
+        else:
+            self.error.setText(
+                self.tr(
+                    "This is not the address of a live class: it starts with http://, "
+                    "https://, rtmp:// or rtsp://."
+                )
+            )
+
+
 class Classroom(QObject):
     """The classroom session on top of the main window's player page."""
 
     play_item = Signal(object)  # PlaylistItem: the window opens it in the player
+    play_live = Signal(str)  # a live lesson's URL: the window plays it
     left = Signal()
 
-    def __init__(self, window: QWidget, player: PlayerPage) -> None:
+    def __init__(self, window: QWidget, player: PlayerPage, data_dir: Path) -> None:
         super().__init__(window)
         self.window = window
         self.player = player
+        self.data_dir = data_dir
+        self.live_dialog: LiveClassDialog | None = None
         self.items: list[PlaylistItem] = []
         self.index = -1
         self.active = False
@@ -71,6 +127,9 @@ class Classroom(QObject):
         self.list.setMinimumWidth(360)
         self.list.setWordWrap(True)
         self.list.itemActivated.connect(lambda item: self.go(self.list.row(item)))
+        self.live_button = big_button(self.tr("Open a live class…"))
+        self.live_button.setObjectName("open-live")
+        self.live_button.clicked.connect(self.ask_live_address)
         self._shortcuts = []
         for keys, action in (
             (("PgDown", "Right"), self.next),
@@ -112,8 +171,7 @@ class Classroom(QObject):
 
     def enter(self) -> None:
         self.active = True
-        for s in self._shortcuts:
-            s.setEnabled(True)
+        self._set_keys(True)
         if self.items and self.index < 0:
             self.go(0)
 
@@ -121,8 +179,7 @@ class Classroom(QObject):
         if self.black.isVisible():
             self.toggle_black()
         self.active = False
-        for s in self._shortcuts:
-            s.setEnabled(False)
+        self._set_keys(False)
         self.left.emit()
 
     def go(self, index: int) -> None:
@@ -137,6 +194,27 @@ class Classroom(QObject):
 
     def previous(self) -> None:
         self.go(self.index - 1)
+
+    def ask_live_address(self) -> None:
+        """打开直播课堂: ask for the address; the remote's keys rest while it is typed."""
+        dialog = LiveClassDialog(Settings.load(self.data_dir).live_urls, self.window)
+        dialog.accepted.connect(lambda: self._open_live(dialog.url()))
+        dialog.finished.connect(lambda _result: self._set_keys(self.active))
+        self._set_keys(False)
+        self.live_dialog = dialog
+        dialog.open()
+
+    def _open_live(self, url: str) -> None:
+        settings = Settings.load(self.data_dir)
+        settings.live_urls = [url, *settings.live_urls]  # the latest first, a few kept
+        settings.save(self.data_dir)
+        self.index = -1  # not an item of the playlist
+        self.list.clearSelection()
+        self.play_live.emit(url)
+
+    def _set_keys(self, on: bool) -> None:
+        for s in self._shortcuts:
+            s.setEnabled(on)
 
     def toggle_black(self) -> None:
         if self.black.isVisible():

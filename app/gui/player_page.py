@@ -68,10 +68,12 @@ class VideoSurface(QWidget):
 
 
 class PlayerPage(QWidget):
-    """Emits `position(ms, duration_ms)` now and then, `finished` at the end."""
+    """Emits every engine event (`event_seen`), and `streaming(bool)` when a lesson from
+    the network starts or stops playing (the window pauses big transfers meanwhile)."""
 
     event_seen = Signal(object)  # every engine event, after the page handled it
     fullscreen_requested = Signal(bool)
+    streaming = Signal(bool)
 
     def __init__(
         self, engine_factory: EngineFactory = make_engine, parent: QWidget | None = None
@@ -80,6 +82,8 @@ class PlayerPage(QWidget):
         self._bridge = _Bridge(self)
         self._bridge.event.connect(self._on_event)
         self.engine: Engine | None = None
+        self.is_streaming = False  # a URL is loaded, and has not stopped, ended or failed
+        self._url_loaded = False
         self.unavailable = ""  # why nothing can play (what to install), shown on open
         bridge = self._bridge
 
@@ -180,8 +184,9 @@ class PlayerPage(QWidget):
 
     # -- commands --------------------------------------------------------------------
 
-    def open(self, path: Path, title: str, subtitles: list[Path], start_ms: int = 0) -> bool:
-        """Load and play a lesson video; False (with the reason shown) when it cannot."""
+    def open(self, path: Path | str, title: str, subtitles: list[Path], start_ms: int = 0) -> bool:
+        """Load and play a lesson video, or a live lesson's URL (a `str`); False (with
+        the reason shown) when it cannot."""
         if self.engine is None:
             self.message.setText(self.unavailable)
             self.message.show()
@@ -196,6 +201,8 @@ class PlayerPage(QWidget):
         self.engine.load(path, subtitles, start_ms=start_ms)
         self.engine.set_subtitles(self.subtitles_button.isChecked())
         self.engine.play()
+        self._url_loaded = isinstance(path, str)
+        self._set_streaming(self._url_loaded)  # before it connects: the line is its own
         return True
 
     def toggle_pause(self) -> None:
@@ -217,11 +224,18 @@ class PlayerPage(QWidget):
 
     def stop(self) -> None:
         self._engine_call(lambda e: e.stop())
+        self._set_streaming(False)
 
     def release(self) -> None:
         if self.engine is not None:
             self.engine.release()
             self.engine = None
+        self._set_streaming(False)
+
+    def _set_streaming(self, on: bool) -> None:
+        if on != self.is_streaming:
+            self.is_streaming = on
+            self.streaming.emit(on)
 
     # -- engine events, on the GUI thread ------------------------------------------------
 
@@ -234,10 +248,13 @@ class PlayerPage(QWidget):
             self.time_label.setText(f"{clock(self.engine.time_ms())} / {clock(duration)}")
         elif event.kind is EventKind.PLAYING:
             self.play_button.setText(self.tr("Pause"))
+            self._set_streaming(self._url_loaded)  # played again after a stop or the end
         elif event.kind in (EventKind.PAUSED, EventKind.ENDED):
             self.play_button.setText(self.tr("Play"))
         elif event.kind is EventKind.ERROR:
             self.message.setText(event.message)
             self.message.show()
             self.play_button.setText(self.tr("Play"))
+        if event.kind in (EventKind.ENDED, EventKind.ERROR):
+            self._set_streaming(False)  # the line is free again
         self.event_seen.emit(event)

@@ -1,22 +1,33 @@
-"""设置: where the data lives, how full the disk is, trusted publishers, language, player."""
+"""设置: where the data lives, how full the disk is, trusted publishers, language, player;
+sharing packages on the school's LAN (and the other sharing PCs' addresses); whether the
+link is metered."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from app.gui.style import big_button
+from app.lan_share import ShareProcess, ShareState, Sharing
 from app.qt import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QFileDialog,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMessageBox,
+    QPushButton,
+    Qt,
     QTableWidget,
     QTableWidgetItem,
+    QTimer,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
 from app.settings import Settings
 from app.tasks import Background
@@ -24,12 +35,25 @@ from media.disk import human_size
 from media.errors import KebaoError
 from media.library import Library
 from media.signature import PublicKey
+from sync.peers import normalise
+
+_ADDRESS_SEPARATORS = re.compile(r"[\s,，;；、]+")
+# Sharing resumes this long after start-up: the window opens first, then a child (a
+# Python start, ~0.5 s of CPU on a 2-core PC) begins.
+SHARE_AGAIN_AFTER_MS = 3_000
 
 
 class SettingsPage(QWidget):
-    def __init__(self, library: Library, parent: QWidget | None = None) -> None:
+    """Emits `network_changed` when the metered choice changed (the scheduler asks again)."""
+
+    network_changed = Signal()
+
+    def __init__(
+        self, library: Library, share: ShareProcess, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.library = library
+        self.share = share
         self.data_label = QLabel()
         self.data_label.setObjectName("data-folder")
         self.data_label.setWordWrap(True)
@@ -59,6 +83,7 @@ class SettingsPage(QWidget):
         self.trust_message.setWordWrap(True)
         self.confirm_box: QMessageBox | None = None
         layout = QVBoxLayout(self)
+        self.settings = Settings.load(library.data_dir)
         layout.addWidget(QLabel(self.tr("Data folder")))
         layout.addWidget(self.data_label)
         layout.addWidget(self.disk_label)
@@ -70,7 +95,6 @@ class SettingsPage(QWidget):
         trust_row.addWidget(self.remove_button)
         layout.addLayout(trust_row)
 
-        self.settings = Settings.load(library.data_dir)
         self.language = QComboBox()
         self.language.setObjectName("language")
         self.language.addItem("简体中文", "zh")
@@ -94,13 +118,120 @@ class SettingsPage(QWidget):
         row.addStretch(1)
         layout.addLayout(row)
         layout.addWidget(self.restart_note)
+        layout.addWidget(self._lan_group())
         self.refresh()
+        share.changed.connect(self.show_share)
+        self.show_share(share.state)
+        if self.settings.share_on_lan:  # as it was when Kebao was closed
+            QTimer.singleShot(SHARE_AGAIN_AFTER_MS, share, share.start)
+
+    def _lan_group(self) -> QGroupBox:
+        """局域网共享 and the link: how this PC gets packages and gives them to the others."""
+        self.share_switch = QCheckBox(self.tr("Share packages on the school's LAN"))
+        self.share_switch.setObjectName("share-switch")
+        self.share_switch.setChecked(self.settings.share_on_lan)
+        self.share_switch.toggled.connect(self.set_sharing)
+        self.share_state = QLabel()
+        self.share_state.setObjectName("share-state")
+        self.share_state.setWordWrap(True)
+        self.share_state.setTextInteractionFlags(
+            self.share_state.textInteractionFlags() | Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        self.peers_field = QLineEdit(", ".join(self.settings.peers))
+        self.peers_field.setObjectName("peers")
+        self.peers_field.setPlaceholderText(
+            self.tr("e.g. 192.168.1.20, several separated by commas")
+        )
+        self.peers_field.returnPressed.connect(self.save_peers)
+        self.save_peers_button = QPushButton(self.tr("Save"))
+        self.save_peers_button.setObjectName("save-peers")
+        self.save_peers_button.clicked.connect(self.save_peers)
+        self.peers_message = QLabel()
+        self.peers_message.setObjectName("peers-message")
+        self.peers_message.setWordWrap(True)
+        self.peers_message.hide()  # until there is something to say
+        self.metered = QComboBox()
+        self.metered.setObjectName("metered")
+        self.metered.addItem(self.tr("Detect automatically"), "auto")
+        self.metered.addItem(self.tr("Yes"), "yes")
+        self.metered.addItem(self.tr("No"), "no")
+        self.metered.setCurrentIndex(self.metered.findData(self.settings.metered))
+        self.metered.currentIndexChanged.connect(self._save_metered)
+        peers_row = QHBoxLayout()
+        peers_row.addWidget(QLabel(self.tr("Other sharing PCs")))
+        peers_row.addWidget(self.peers_field, 1)
+        peers_row.addWidget(self.save_peers_button)
+        metered_row = QHBoxLayout()
+        metered_row.addWidget(QLabel(self.tr("Metered network (such as a phone hotspot)")))
+        metered_row.addWidget(self.metered)
+        metered_row.addStretch(1)
+        group = QGroupBox(self.tr("LAN sharing and network"))
+        box = QVBoxLayout(group)
+        box.addWidget(self.share_switch)
+        box.addWidget(self.share_state)
+        box.addLayout(peers_row)
+        box.addWidget(self.peers_message)
+        box.addLayout(metered_row)
+        return group
+
+    def _change(self, **fields: object) -> None:
+        """Save these fields over the file as it is now (下载 and 课堂 save theirs too)."""
+        settings = Settings.load(self.library.data_dir)
+        for name, value in fields.items():
+            setattr(settings, name, value)
+        settings.save(self.library.data_dir)
+        self.settings = settings
 
     def _save(self) -> None:
-        self.settings.language = self.language.currentData()
-        self.settings.player = self.player.currentData()
-        self.settings.save(self.library.data_dir)
+        self._change(language=self.language.currentData(), player=self.player.currentData())
         self.restart_note.setText(self.tr("Saved. It takes effect when Kebao is opened again."))
+
+    def _save_metered(self) -> None:
+        self._change(metered=self.metered.currentData())
+        self.network_changed.emit()
+
+    # -- sharing on the LAN ----------------------------------------------------------------
+
+    def set_sharing(self, on: bool) -> None:
+        """The switch: share this PC's packages now and at every start, or stop."""
+        self._change(share_on_lan=on)
+        if on:
+            self.share.start()
+        else:
+            self.share.stop()
+
+    def show_share(self, state: ShareState) -> None:
+        if state.sharing is Sharing.ON:
+            self.share_state.setText(
+                self.tr("Sharing. Address of this PC for the others: {0}").format(state.address)
+            )
+        elif state.sharing is Sharing.STARTING:
+            self.share_state.setText(self.tr("Starting to share…"))
+        elif state.sharing is Sharing.FAILED:
+            self.share_state.setText(state.error)
+        else:
+            self.share_state.setText(
+                self.tr("Not sharing. Other PCs download from the county hub or their own drives.")
+            )
+
+    def save_peers(self) -> bool:
+        """The typed addresses, checked: all saved, or none (with the reason shown)."""
+        typed = [a for a in _ADDRESS_SEPARATORS.split(self.peers_field.text()) if a]
+        try:
+            peers = list(dict.fromkeys(normalise(a) for a in typed))
+        except KebaoError as e:
+            self.peers_message.setText(str(e))
+            self.peers_message.show()
+            return False
+        self._change(peers=peers)
+        self.peers_field.setText(", ".join(peers))
+        self.peers_message.setText(
+            self.tr("Saved. Packages are fetched from these PCs before the hub.")
+            if peers
+            else self.tr("Saved. Only PCs found on the LAN are asked.")
+        )
+        self.peers_message.show()
+        return True
 
     def refresh(self) -> None:
         """Disk use walks every blob: done in the background with a library of its own."""

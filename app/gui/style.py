@@ -14,6 +14,8 @@ QPushButton {{ min-height: {TOUCH_MIN}px; padding: 4px 16px; }}
 QPushButton#nav {{ text-align: left; min-height: {BIG}px; font-size: 18pt; border: none; }}
 QPushButton#nav:checked {{ background: #2f6f4f; color: white; }}
 QLineEdit, QComboBox {{ min-height: {TOUCH_MIN}px; }}
+QCheckBox {{ min-height: {TOUCH_MIN}px; spacing: 12px; }}
+QCheckBox::indicator {{ width: 28px; height: 28px; }}
 QLabel#lesson-title {{ font-size: 24pt; font-weight: bold; }}
 QLabel#breadcrumb {{ color: #555; }}
 QTreeWidget::item, QListWidget::item {{ min-height: {TOUCH_MIN}px; }}

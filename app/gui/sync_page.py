@@ -14,8 +14,18 @@ from datetime import datetime
 from pathlib import Path
 
 from app.gui.style import big_button
-from app.qt import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget, Signal
-from app.sync_scheduler import SchedulerState, SyncScheduler
+from app.qt import (
+    QCheckBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSignalBlocker,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from app.sync_scheduler import LIVE_CLASS_MS, SchedulerState, SyncScheduler
 from app.tasks import Background, Job
 from media.disk import human_size
 from sync import upload
@@ -96,6 +106,15 @@ class SyncPage(QWidget):
         buttons.addWidget(self.pause_button)
         buttons.addWidget(self.usb_button)
         buttons.addStretch(1)
+        # A live class in a conferencing app: the player cannot see it, the teacher says so.
+        self.live_class = QCheckBox(self.tr("A live class is on (pause downloads and uploads)"))
+        self.live_class.setObjectName("live-class")
+        self.live_class.setToolTip(
+            self.tr(
+                "Only learning records sync meanwhile. Turns itself off after {0} hours."
+            ).format(LIVE_CLASS_MS // 3_600_000)
+        )
+        self.live_class.toggled.connect(scheduler.set_live_class)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.state_label)
@@ -105,6 +124,7 @@ class SyncPage(QWidget):
         layout.addWidget(self.error)
         layout.addWidget(self.enrol_box)
         layout.addLayout(buttons)
+        layout.addWidget(self.live_class)
         layout.addWidget(self.message)
         layout.addStretch(1)
         self._was_running = False
@@ -174,6 +194,8 @@ class SyncPage(QWidget):
             )
         self.error.setText(error)
         self.pause_button.setText(self.tr("Resume") if s.paused else self.tr("Pause"))
+        with QSignalBlocker(self.live_class):
+            self.live_class.setChecked(s.live_class)
         if self._was_running and not s.running:
             self.refresh()  # last success and what waits to be sent have changed
         self._was_running = s.running

@@ -4,7 +4,8 @@ Pages: 首页 (home), 资源库 (library), 课堂 (classroom: the player, full s
 (learners), U盘 (drives), 同步 (sync), 下载 (downloads), 设置 (settings). The player and the PDF
 view are made on first use. One `Session` says who uses Kebao now; playing records progress for
 that learner. One `SyncScheduler` syncs in the background; what its rounds bring in refreshes
-the pages.
+the pages, and while the player plays a lesson from the network only the journal moves. One
+`ShareProcess` shares the packages on the school's LAN while 设置 says so.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from app.gui.pdf_view import PdfView, open_courseware
 from app.gui.player_page import EngineFactory, PlayerPage
 from app.gui.settings_page import SettingsPage
 from app.gui.sync_page import SyncPage
+from app.lan_share import ShareProcess
 from app.player_backend import make_engine
 from app.progress import ProgressRecorder
 from app.qt import QHBoxLayout, QMainWindow, QPushButton, QStackedWidget, QVBoxLayout, QWidget
@@ -42,8 +44,10 @@ class MainWindow(QMainWindow):
         library: Library,
         engine_factory: EngineFactory | None = None,
         drive_roots: Callable[[], list[Path]] = removable_roots,
+        share: ShareProcess | None = None,
     ) -> None:
-        """`engine_factory` makes the player's engine; by default the one 设置 chose."""
+        """`engine_factory` makes the player's engine; by default the one 设置 chose.
+        `share` runs `kebao serve` for 设置's switch; by default on port 8471, announced."""
         super().__init__()
         self.library = library
         self._engine_factory = engine_factory or (
@@ -83,7 +87,10 @@ class MainWindow(QMainWindow):
         )
         self.sync_page.synced.connect(self._synced)
         self.downloads_page = DownloadsPage(library.data_dir, self.scheduler)
-        self.settings_page = SettingsPage(library)
+        self.share = share or ShareProcess(library.data_dir)
+        self.share.setParent(self)
+        self.settings_page = SettingsPage(library, self.share)
+        self.settings_page.network_changed.connect(self.scheduler.tick)
         self.stack = QStackedWidget()
         self.nav: dict[str, QPushButton] = {}
         nav = QVBoxLayout()
@@ -162,16 +169,18 @@ class MainWindow(QMainWindow):
             self.player_page = PlayerPage(self._engine_factory)
             self.player_page.event_seen.connect(self.recorder.on_event)
             self.player_page.fullscreen_requested.connect(self.set_fullscreen)
+            self.player_page.streaming.connect(self.scheduler.set_streaming)
             self.stack.addWidget(self.player_page)
         return self.player_page
 
     def classroom(self) -> Classroom:
         if self._classroom is None:
             player = self.player()
-            self._classroom = Classroom(self, player)
+            self._classroom = Classroom(self, player, self.library.data_dir)
             self._classroom.play_item.connect(
                 lambda item: self.play(item.resource, item.lesson_title)
             )
+            self._classroom.play_live.connect(self.play_live)
             self._classroom.left.connect(self.leave_classroom)
             side = QWidget()
             side.setObjectName("classroom-side")
@@ -179,6 +188,7 @@ class MainWindow(QMainWindow):
             side_layout.setContentsMargins(0, 0, 0, 0)
             side_layout.addWidget(self._classroom.class_box)
             side_layout.addWidget(self._classroom.list, 1)
+            side_layout.addWidget(self._classroom.live_button)
             player.middle.addWidget(side)
             self._classroom_side = side
             side.hide()
@@ -196,6 +206,8 @@ class MainWindow(QMainWindow):
 
     def leave_classroom(self) -> None:
         self.recorder.finish()  # the period's last item gets its play log now
+        if self.player().is_streaming:
+            self.player().stop()  # a live class ends with the period; the line is free again
         self.player().set_classroom(False)
         self._classroom_side.hide()
         self.player().fullscreen_button.setChecked(False)
@@ -230,6 +242,13 @@ class MainWindow(QMainWindow):
         page = self.player()
         self.stack.setCurrentWidget(page)
         page.open(video, lesson_title, subtitles, start_ms)
+
+    def play_live(self, url: str) -> None:
+        """A live lesson from the network: nobody's progress, and big transfers wait."""
+        self.recorder.finish()  # what played before keeps its position and play log
+        page = self.player()
+        self.stack.setCurrentWidget(page)
+        page.open(url, self.tr("Live class: {0}").format(url), [])
 
     def open_document(self, resource: dict) -> None:
         try:
@@ -269,6 +288,7 @@ class MainWindow(QMainWindow):
         self.home_page.refresh()
 
     def closeEvent(self, event: object) -> None:
+        self.share.stop_and_wait()
         self.scheduler.stop()
         self.recorder.finish()  # the position where the lesson was left, and its play log
         if self.player_page is not None:

@@ -12,13 +12,18 @@
 <context>
     <name>Classroom</name>
     <message>
-        <location filename="../gui/classroom.py" line="68"/>
+        <location filename="../gui/classroom.py" line="124"/>
         <source>Class (for the play log)</source>
         <translation>班级（用于播放记录）</translation>
     </message>
     <message>
-        <location filename="../gui/classroom.py" line="93"/>
-        <location filename="../gui/classroom.py" line="98"/>
+        <location filename="../gui/classroom.py" line="130"/>
+        <source>Open a live class…</source>
+        <translation>打开直播课堂…</translation>
+    </message>
+    <message>
+        <location filename="../gui/classroom.py" line="152"/>
+        <location filename="../gui/classroom.py" line="157"/>
         <source>Unassigned class</source>
         <translation>未指定班级</translation>
     </message>
@@ -652,66 +657,104 @@
     </message>
 </context>
 <context>
+    <name>LiveClassDialog</name>
+    <message>
+        <location filename="../gui/classroom.py" line="64"/>
+        <source>Open a live class</source>
+        <translation>打开直播课堂</translation>
+    </message>
+    <message>
+        <location filename="../gui/classroom.py" line="65"/>
+        <source>The address of the live class, from the school that gives it:</source>
+        <translation>直播课堂的地址（由主讲学校提供）：</translation>
+    </message>
+    <message>
+        <location filename="../gui/classroom.py" line="71"/>
+        <source>e.g. rtmp://live.example.cn/class</source>
+        <translation>例如 rtmp://live.example.cn/class</translation>
+    </message>
+    <message>
+        <location filename="../gui/classroom.py" line="78"/>
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <location filename="../gui/classroom.py" line="80"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../gui/classroom.py" line="98"/>
+        <source>This is not the address of a live class: it starts with http://, https://, rtmp:// or rtsp://.</source>
+        <translation>这不是直播课堂的地址：地址应以 http://、https://、rtmp:// 或 rtsp:// 开头。</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
-        <location filename="../gui/window.py" line="58"/>
+        <location filename="../gui/window.py" line="60"/>
         <source>Kebao</source>
         <translation>课包</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="91"/>
+        <location filename="../gui/window.py" line="95"/>
         <source>Home</source>
         <translation>首页</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="92"/>
+        <location filename="../gui/window.py" line="96"/>
         <source>Library</source>
         <translation>资源库</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="93"/>
+        <location filename="../gui/window.py" line="97"/>
         <source>Classroom</source>
         <translation>课堂模式</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="94"/>
+        <location filename="../gui/window.py" line="98"/>
         <source>Learners</source>
         <translation>学生</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="95"/>
+        <location filename="../gui/window.py" line="99"/>
         <source>USB drive</source>
         <translation>U盘</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="96"/>
+        <location filename="../gui/window.py" line="100"/>
         <source>Sync</source>
         <translation>同步</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="97"/>
+        <location filename="../gui/window.py" line="101"/>
         <source>Downloads</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="98"/>
+        <location filename="../gui/window.py" line="102"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="156"/>
+        <location filename="../gui/window.py" line="160"/>
         <source>Finished</source>
         <translation>已学完</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="158"/>
+        <location filename="../gui/window.py" line="162"/>
         <source>{0}% watched</source>
         <translation>已看 {0}%</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="158"/>
+        <location filename="../gui/window.py" line="162"/>
         <source>Opened</source>
         <translation>已打开</translation>
+    </message>
+    <message>
+        <location filename="../gui/window.py" line="246"/>
+        <source>Live class: {0}</source>
+        <translation>直播课堂：{0}</translation>
     </message>
 </context>
 <context>
@@ -786,50 +829,50 @@
 <context>
     <name>PlayerPage</name>
     <message>
-        <location filename="../gui/player_page.py" line="106"/>
-        <location filename="../gui/player_page.py" line="238"/>
-        <location filename="../gui/player_page.py" line="242"/>
+        <location filename="../gui/player_page.py" line="110"/>
+        <location filename="../gui/player_page.py" line="253"/>
+        <location filename="../gui/player_page.py" line="257"/>
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="109"/>
+        <location filename="../gui/player_page.py" line="113"/>
         <source>−10 s</source>
         <translation>后退 10 秒</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="112"/>
+        <location filename="../gui/player_page.py" line="116"/>
         <source>+10 s</source>
         <translation>前进 10 秒</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="137"/>
-        <location filename="../gui/player_page.py" line="205"/>
+        <location filename="../gui/player_page.py" line="141"/>
+        <location filename="../gui/player_page.py" line="212"/>
         <source>Subtitles on</source>
         <translation>字幕：开</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="142"/>
+        <location filename="../gui/player_page.py" line="146"/>
         <source>Full screen</source>
         <translation>全屏</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="158"/>
+        <location filename="../gui/player_page.py" line="162"/>
         <source>Speed</source>
         <translation>倍速</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="158"/>
+        <location filename="../gui/player_page.py" line="162"/>
         <source>Volume</source>
         <translation>音量</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="205"/>
+        <location filename="../gui/player_page.py" line="212"/>
         <source>Subtitles off</source>
         <translation>字幕：关</translation>
     </message>
     <message>
-        <location filename="../gui/player_page.py" line="236"/>
+        <location filename="../gui/player_page.py" line="250"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
@@ -845,218 +888,311 @@
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../gui/settings_page.py" line="40"/>
+        <location filename="../gui/settings_page.py" line="60"/>
         <source>Publisher</source>
         <translation>发布者</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="40"/>
+        <location filename="../gui/settings_page.py" line="60"/>
         <source>Key id</source>
         <translation>密钥编号</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="50"/>
+        <location filename="../gui/settings_page.py" line="70"/>
         <source>Trust a publisher…</source>
         <translation>信任发布者…</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="53"/>
-        <location filename="../gui/settings_page.py" line="156"/>
-        <location filename="../gui/settings_page.py" line="164"/>
+        <location filename="../gui/settings_page.py" line="73"/>
+        <location filename="../gui/settings_page.py" line="280"/>
+        <location filename="../gui/settings_page.py" line="288"/>
         <source>Stop trusting</source>
         <translation>不再信任</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="62"/>
+        <location filename="../gui/settings_page.py" line="83"/>
         <source>Data folder</source>
         <translation>数据文件夹</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="65"/>
+        <location filename="../gui/settings_page.py" line="86"/>
         <source>Trusted publishers</source>
         <translation>受信任的发布者</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="81"/>
+        <location filename="../gui/settings_page.py" line="101"/>
         <source>Automatic (VLC if installed)</source>
         <translation>自动（已安装 VLC 时用 VLC）</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="82"/>
+        <location filename="../gui/settings_page.py" line="102"/>
         <source>VLC</source>
         <translation>VLC</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="83"/>
+        <location filename="../gui/settings_page.py" line="103"/>
         <source>Qt&apos;s own player</source>
         <translation>Qt 自带播放器</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="90"/>
+        <location filename="../gui/settings_page.py" line="110"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="92"/>
+        <location filename="../gui/settings_page.py" line="112"/>
         <source>Player</source>
         <translation>播放器</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="103"/>
+        <location filename="../gui/settings_page.py" line="126"/>
+        <source>Share packages on the school&apos;s LAN</source>
+        <translation>在校内局域网共享资源包</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="139"/>
+        <source>e.g. 192.168.1.20, several separated by commas</source>
+        <translation>例如 192.168.1.20，多个地址用逗号分开</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="142"/>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="150"/>
+        <source>Detect automatically</source>
+        <translation>自动检测</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="151"/>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="152"/>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="156"/>
+        <source>Other sharing PCs</source>
+        <translation>其他共享电脑的地址</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="160"/>
+        <source>Metered network (such as a phone hotspot)</source>
+        <translation>按流量计费的网络（如手机热点）</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="163"/>
+        <source>LAN sharing and network</source>
+        <translation>局域网共享与网络</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="182"/>
         <source>Saved. It takes effect when Kebao is opened again.</source>
         <translation>已保存，重新打开课包后生效。</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="125"/>
+        <location filename="../gui/settings_page.py" line="201"/>
+        <source>Sharing. Address of this PC for the others: {0}</source>
+        <translation>正在共享。本机共享地址：{0}</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="204"/>
+        <source>Starting to share…</source>
+        <translation>正在启动共享…</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="209"/>
+        <source>Not sharing. Other PCs download from the county hub or their own drives.</source>
+        <translation>未共享：其他电脑从县同步中心或U盘获取资源包。</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="223"/>
+        <source>Saved. Packages are fetched from these PCs before the hub.</source>
+        <translation>已保存。同步时先从这些电脑下载资源包，再找同步中心。</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="225"/>
+        <source>Saved. Only PCs found on the LAN are asked.</source>
+        <translation>已保存。只使用在局域网中自动找到的共享电脑。</translation>
+    </message>
+    <message>
+        <location filename="../gui/settings_page.py" line="249"/>
         <source>Publisher key</source>
         <translation>发布者公钥</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="125"/>
+        <location filename="../gui/settings_page.py" line="249"/>
         <source>Publisher keys (*.pub)</source>
         <translation>发布者公钥 (*.pub)</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="141"/>
+        <location filename="../gui/settings_page.py" line="265"/>
         <source>Now trusting {0}.</source>
         <translation>已信任“{0}”。</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="141"/>
+        <location filename="../gui/settings_page.py" line="265"/>
         <source>{0} was already trusted.</source>
         <translation>“{0}”早已受信任。</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="158"/>
+        <location filename="../gui/settings_page.py" line="282"/>
         <source>Stop trusting {0}? Its packages stay installed, but new ones from it will be refused.</source>
         <translation>不再信任“{0}”？已安装的资源包会保留，但以后不再接受它发布的新资源包。</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="165"/>
+        <location filename="../gui/settings_page.py" line="289"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="182"/>
+        <location filename="../gui/settings_page.py" line="306"/>
         <source>No longer trusting {0}.</source>
         <translation>已不再信任“{0}”。</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="188"/>
+        <location filename="../gui/settings_page.py" line="312"/>
         <source>{packages} packages, {used} used, {free} free</source>
         <translation>{packages} 个资源包，已用 {used}，剩余 {free}</translation>
     </message>
 </context>
 <context>
+    <name>ShareProcess</name>
+    <message>
+        <location filename="../lan_share.py" line="161"/>
+        <source>The sharing program could not start.</source>
+        <translation>无法启动共享程序。</translation>
+    </message>
+    <message>
+        <location filename="../lan_share.py" line="167"/>
+        <source>Sharing stopped unexpectedly.</source>
+        <translation>共享意外停止了。</translation>
+    </message>
+</context>
+<context>
     <name>SyncPage</name>
     <message>
-        <location filename="../gui/sync_page.py" line="72"/>
+        <location filename="../gui/sync_page.py" line="82"/>
         <source>e.g. hub.example.cn:8470</source>
         <translation>例如 hub.example.cn:8470</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="75"/>
+        <location filename="../gui/sync_page.py" line="85"/>
         <source>e.g. 7K4Q-M2XD-9HPA</source>
         <translation>例如 7K4Q-M2XD-9HPA</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="76"/>
+        <location filename="../gui/sync_page.py" line="86"/>
         <source>Enrol this PC</source>
         <translation>登记本机</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="81"/>
+        <location filename="../gui/sync_page.py" line="91"/>
         <source>Hub address</source>
         <translation>同步中心地址</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="82"/>
+        <location filename="../gui/sync_page.py" line="92"/>
         <source>Enrolment code</source>
         <translation>学校登记码</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="85"/>
+        <location filename="../gui/sync_page.py" line="95"/>
         <source>Sync now</source>
         <translation>立即同步</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="88"/>
-        <location filename="../gui/sync_page.py" line="176"/>
+        <location filename="../gui/sync_page.py" line="98"/>
+        <location filename="../gui/sync_page.py" line="196"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="91"/>
+        <location filename="../gui/sync_page.py" line="101"/>
         <source>Sync through the USB drive</source>
         <translation>经U盘同步</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="134"/>
+        <location filename="../gui/sync_page.py" line="110"/>
+        <source>A live class is on (pause downloads and uploads)</source>
+        <translation>直播课进行中（暂停下载和上传）</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="114"/>
+        <source>Only learning records sync meanwhile. Turns itself off after {0} hours.</source>
+        <translation>期间只同步学习记录；{0} 小时后自动关闭。</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="154"/>
         <source>Enrolled with {0} as part of {1}.</source>
         <translation>已登记到同步中心 {0}，学校：{1}。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="141"/>
+        <location filename="../gui/sync_page.py" line="161"/>
         <source>This PC is not enrolled with the county hub yet. Progress is kept here; it can also reach the county on a USB drive.</source>
         <translation>本机还没有登记到县同步中心。学习记录都保存在本机，也可以经U盘带到县里。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="147"/>
+        <location filename="../gui/sync_page.py" line="167"/>
         <source>Last successful sync: {0}. Records waiting to be sent: {1}. Files waiting to be uploaded: {2}.</source>
         <translation>上次同步成功：{0}。等待发送的记录：{1} 条。等待上传的文件：{2} 个。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="156"/>
+        <location filename="../gui/sync_page.py" line="176"/>
         <source>Sync is paused. Press Resume to go on.</source>
         <translation>同步已暂停。按“继续”接着同步。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="218"/>
+        <location filename="../gui/sync_page.py" line="240"/>
         <source>Type the hub address and the school&apos;s enrolment code.</source>
         <translation>请填写同步中心地址和学校登记码。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="224"/>
+        <location filename="../gui/sync_page.py" line="246"/>
         <source>Enrolled with {0}.</source>
         <translation>已登记到 {0}。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="226"/>
+        <location filename="../gui/sync_page.py" line="248"/>
         <source>Enrolling…</source>
         <translation>正在登记…</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="158"/>
+        <location filename="../gui/sync_page.py" line="178"/>
         <source>Syncing…</source>
         <translation>正在同步…</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="161"/>
+        <location filename="../gui/sync_page.py" line="181"/>
         <source>The last sync moved {0}.</source>
         <translation>上次同步共传输 {0}。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="168"/>
+        <location filename="../gui/sync_page.py" line="188"/>
         <source>The hub no longer accepts this PC: enrol it again. ({0})</source>
         <translation>同步中心不再接受本机，请重新登记。（{0}）</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="172"/>
+        <location filename="../gui/sync_page.py" line="192"/>
         <source>{0} Trying again at {1}.</source>
         <translation>{0} 将在 {1} 再试。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="176"/>
+        <location filename="../gui/sync_page.py" line="196"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="243"/>
+        <location filename="../gui/sync_page.py" line="265"/>
         <source>Insert the USB drive first.</source>
         <translation>请先插入U盘。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="251"/>
+        <location filename="../gui/sync_page.py" line="273"/>
         <source>Syncing through {0}…</source>
         <translation>正在经 {0} 同步…</translation>
     </message>
