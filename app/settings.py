@@ -33,6 +33,9 @@ class Settings:
     # The bandwidth policy (sync.policy.Policy.to_dict); read with Policy.from_dict,
     # which falls back to the defaults field by field.
     bandwidth: dict = field(default_factory=dict)
+    # The school's enrolment code from a USB kit (`kebao usb-kit apply`), kept until this
+    # PC enrols with the journal's hub_url (app/installation.enrol_pending), then cleared.
+    enrolment_code: str = ""
 
     @classmethod
     def load(cls, data_dir: Path) -> Settings:
