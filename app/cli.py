@@ -827,9 +827,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--platform",
         action="append",
-        required=True,
+        default=[],
         choices=("win_amd64", "linux_x86_64"),
-        help="要放的安装程序（可重复）",
+        help="要放的安装程序（可重复；不写则只放资源包和学校配置）",
     )
     t.add_argument(
         "--packages", nargs="+", metavar="ID", help="放进U盘的资源包（从本机数据文件夹导出）"

@@ -223,6 +223,8 @@ def build(
     """Write (or update) the kit at `kit`; raises before writing anything on bad input,
     and at the end when the drive does not read back what was written."""
     _check_packages(kit, library, package_ids, school)
+    if platforms:
+        wheels.check_source()
     try:
         previous = read_manifest(kit)["platforms"]
     except KebaoError:

@@ -60,9 +60,8 @@ def _run(step: str, args: Sequence[str | Path]) -> None:
         )
 
 
-def build_kebao(dest: Path) -> Path:
-    """Kebao's wheel (`kebao-<version>-py3-none-any.whl`) in `dest`, from a copy of the
-    source tree (the tree itself gets no build/ or egg-info) with the `.qm` compiled."""
+def check_source() -> None:
+    """KitBuildFailed unless this Kebao runs from its source tree, which the wheel needs."""
     if not (ROOT / "pyproject.toml").is_file():
         raise KitBuildFailed(
             step=text("课包程序", "Kebao's wheel"),
@@ -71,6 +70,12 @@ def build_kebao(dest: Path) -> Path:
                 "run from Kebao's source tree (pyproject.toml is needed)",
             ),
         )
+
+
+def build_kebao(dest: Path) -> Path:
+    """Kebao's wheel (`kebao-<version>-py3-none-any.whl`) in `dest`, from a copy of the
+    source tree (the tree itself gets no build/ or egg-info) with the `.qm` compiled."""
+    check_source()
     dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kebao-wheel-") as tmp:
         src = Path(tmp) / "src"
