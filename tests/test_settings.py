@@ -17,7 +17,13 @@ def test_choices_are_saved_and_take_effect_next_start(qtbot, window) -> None:
     page.player.setCurrentIndex(page.player.findData("qt"))
     assert "重新打开课包后生效" in page.restart_note.text()
     saved = json.loads((window.library.data_dir / "settings.json").read_text(encoding="utf-8"))
-    assert saved == {"language": "en", "player": "qt", "subscriptions": [], "bandwidth": {}}
+    assert saved == {
+        "language": "en",
+        "player": "qt",
+        "subscriptions": [],
+        "bandwidth": {},
+        "enrolment_code": "",
+    }
     assert Settings.load(window.library.data_dir) == Settings("en", "qt")
 
 

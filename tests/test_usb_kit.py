@@ -499,3 +499,36 @@ def test_the_scheduler_enrols_first_when_a_kit_left_an_enrolment(
     journal = Journal(tmp_path / "pc")
     assert journal.sync_state().enrolled and journal.sync_state().school_id == school_id
     journal.close()
+
+
+# -- what the PC lacks, as rules -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("system", "facts", "says"),
+    [
+        ("Linux", {"glibc": (2, 28)}, "需要 glibc 2.34 或更新（本机 2.28）"),  # UOS 20, Kylin V10
+        ("Linux", {"glibc": (2, 34)}, None),
+        ("Linux", {"glibc": (2, 36)}, None),
+        ("Windows", {"windows_build": 17134}, "Windows 10 1809 或更新（本机版本号 17134）"),
+        ("Windows", {"windows_build": 17763}, None),
+        ("Windows", {"windows_build": 26100}, None),
+    ],
+)
+def test_too_old_a_system_is_said_plainly(system: str, facts: dict, says: str | None) -> None:
+    from installer.host import too_old
+
+    sentence = too_old(system, **facts)
+    assert (sentence is None) == (says is None)
+    assert says is None or (sentence is not None and says in sentence and "太旧" in sentence)
+
+
+def test_disk_and_player_sentences() -> None:
+    from installer.host import player_notice, too_little_disk
+
+    assert too_little_disk(100, 100, "/data") is None
+    assert too_little_disk(2_500_000_000, 300_000_000, "/data") == (
+        "磁盘空间不足：U盘上的资源包需要 2.5 GB，/data 所在的磁盘只剩 300.0 MB"
+    )
+    assert player_notice("3.0.21 Vetinari") is None
+    assert "Qt 自带的播放器" in (player_notice(None) or "")
