@@ -21,6 +21,7 @@ import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.demo import MARKER as DEMO_MARKER
 from app.settings import Settings
 from installer import checksums, host
 from installer.kit import MANIFEST, REPO, SCHOOL, KitInvalid, Stage, read_manifest
@@ -95,6 +96,9 @@ def apply_kit(kit: Path, data_dir: Path, *, stage: Stage) -> ApplyReport:
             imported = library.import_from(repo, progress=progress)
             for label, _units in imported.installed:
                 report.done.append(text(f"已导入 {label}", f"imported {label}"))
+            # The county's packages are this PC's library: no demo lessons beside them.
+            if not (data_dir / DEMO_MARKER).exists():
+                (data_dir / DEMO_MARKER).write_text("1\n", encoding="utf-8")
         taken = take_in(journal, kit)
         if taken.applied:
             report.done.append(

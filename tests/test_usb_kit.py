@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, run_cli, run_cli_process, snapshot
 
-from app.demo import DEMO_KEY, DEMO_REPO
+from app.demo import DEMO_KEY, DEMO_REPO, MARKER
 from app.settings import Settings
 from installer import checksums, linux
 from installer.kit import MANIFEST, SCHOOL, SYNC_FOLDER
@@ -305,6 +305,7 @@ def test_apply_twice_changes_nothing_the_second_time(small_kit: Path, tmp_path: 
     )
     settings = Settings.load(data)
     assert settings.enrolment_code == "7K4QM2XD9HPA" and settings.subscriptions == ["demo.math.g3a"]
+    assert (data / MARKER).exists()  # the window opens on the county's packages, not the demo
 
     before = (
         snapshot(data),
