@@ -118,10 +118,8 @@ class _Fields:
         place = " ".join(filter(None, [f"[{self.section}]" if self.section else "", name]))
         return InputInvalid(where=f"{self.where} {place}".rstrip(), problem=problem)
 
-    def string(self, name: str, *, required: bool = True) -> str | None:
+    def string(self, name: str) -> str:
         value = self.table.get(name)
-        if value is None and not required:
-            return None
         if not isinstance(value, str) or not value.strip():
             raise self.error(name, text("必须填写（文字）", "required (text)"))
         return value.strip()
@@ -132,7 +130,6 @@ def _name(doc: dict, where: str) -> str:
     name = school.string("name")
     if not valid_title(name):
         raise school.error("name", text("学校名称无效（1 到 200 个字）", "not a usable name"))
-    assert name is not None
     return name
 
 
@@ -140,13 +137,13 @@ def _hub(raw: object, where: str) -> Hub | None:
     if raw is None:
         return None
     hub = _Fields(where, "hub", raw, ("url", "school_id", "enrolment_code"))
-    url = hub.string("url") or ""
+    url = hub.string("url")
     parts = urlsplit(url if "://" in url else "http://" + url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise hub.error(
             "url", text("不是同步中心的网址（如 http://hub.example.cn:8470）", "not a hub URL")
         )
-    school_id = hub.string("school_id") or ""
+    school_id = hub.string("school_id")
     try:
         uuid.UUID(school_id)
     except ValueError:
@@ -157,7 +154,7 @@ def _hub(raw: object, where: str) -> Hub | None:
                 "not a school id (as kebao hub add-school prints it)",
             ),
         ) from None
-    code = _SEPARATORS.sub("", hub.string("enrolment_code") or "").upper()
+    code = _SEPARATORS.sub("", hub.string("enrolment_code")).upper()
     if not _CODE.fullmatch(code):
         raise hub.error(
             "enrolment_code",
@@ -192,7 +189,7 @@ def _subscriptions(raw: object, section: _Fields, name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(raw))
 
 
-def _check(
+def _config(
     doc: dict, where: str, keys: tuple[PublicKey, ...], check: CheckBandwidth
 ) -> SchoolConfig:
     return SchoolConfig(
@@ -238,7 +235,7 @@ def read_toml(path: Path, check_bandwidth: CheckBandwidth) -> SchoolConfig:
         bandwidth = {
             k: None if k in RATE_FIELDS and v == UNLIMITED else v for k, v in bandwidth.items()
         }
-    return _check(
+    return _config(
         {
             "school": doc.get("school"),
             "hub": doc.get("hub"),
@@ -274,7 +271,7 @@ def from_json(data: bytes, where: str, check_bandwidth: CheckBandwidth) -> Schoo
         raise top.error("publishers", text("应是公钥的列表", "must be a list of keys"))
     for raw in raw_keys:
         keys.append(PublicKey.from_bytes(json.dumps(raw).encode("utf-8"), f"{where} [publishers]"))
-    return _check(
+    return _config(
         {
             "school": {"name": doc.get("name")},
             "hub": doc.get("hub"),
