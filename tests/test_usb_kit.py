@@ -432,6 +432,18 @@ def test_building_into_a_kit_updates_it(small_kit: Path, tmp_path: Path, technic
     assert run_cli("usb-kit", "verify", small_kit).rc == 0
 
 
+def test_a_file_fat32_cannot_hold_stops_the_build_by_name(tmp_path: Path, technician: Path) -> None:
+    kit = tmp_path / "U盘"
+    kit.mkdir()
+    with open(kit / "课堂录像.mp4", "wb") as f:
+        f.truncate(4 * 1024**3)  # sparse: 4 GiB on FAT32 is one byte too many
+    (kit / "备份:旧").write_text("?")
+    r = build(kit, technician)
+    assert r.rc == 2 and "文件不能大于 4 GB（FAT32）：课堂录像.mp4" in r.err
+    assert "FAT32 U盘不能用的文件名：备份:旧" in r.err
+    assert not (kit / "SHA256SUMS").exists()
+
+
 def test_the_school_config_reads_as_documented(tmp_path: Path) -> None:
     config = read_toml(school_toml(tmp_path), lambda raw: Policy.parse(raw).to_dict())
     assert config.hub is not None and config.hub.enrolment_code == "7K4QM2XD9HPA"
