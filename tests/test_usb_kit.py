@@ -485,6 +485,13 @@ def test_a_kit_with_the_hubs_export_brings_the_school_in_and_sync_enrols_first(
     assert [x.name for x in journal.learners()] == ["李芳"]  # before any network
     assert not journal.sync_state().enrolled
 
+    # still no network: the school's own records go back to the county on the same drive
+    journal.add_learner("王小明", "三年级1班")
+    assert run_cli("sync", "--via", kit, "--data-dir", pc).rc == 0
+    at_hub = hub.event_count(school_id)
+    assert run_cli("hub", "import", kit, *hub.cli_args()).rc == 0
+    assert hub.event_count(school_id) == at_hub + 1
+
     synced = run_cli("sync", "--now", "--data-dir", pc)
     assert synced.rc == 0, synced.err
     assert synced.out.startswith("已登记到同步中心：城关镇中心小学")
