@@ -280,6 +280,18 @@ def cmd_status(args: argparse.Namespace) -> None:
     with _library(args) as lib:
         status = lib.status()
     if args.json:
+        from app.settings import Settings
+
+        with _journal(args) as journal:
+            state = journal.sync_state()
+        settings = Settings.load(Path(args.data_dir))
+        status["school"] = {
+            "name": state.school_name,
+            "hub_url": state.hub_url,
+            "enrolled": state.enrolled,
+            "enrolment_pending": bool(settings.enrolment_code) and not state.enrolled,
+        }
+        status["subscriptions"] = settings.subscriptions
         _json(status)
         return
     _out(text(f"数据文件夹：{status['data_dir']}", f"data folder: {status['data_dir']}"))
@@ -308,10 +320,14 @@ def cmd_enrol(args: argparse.Namespace) -> None:
 
     with _journal(args) as journal:
         enrolled = enrol(journal, args.hub, args.code, args.name or socket.gethostname())
+    _say_enrolled(enrolled.school_name, journal.device_id)
+
+
+def _say_enrolled(school_name: str, device_id: str) -> None:
     _out(
         text(
-            f"已登记到同步中心：{enrolled.school_name}（本机编号 {journal.device_id}）",
-            f"enrolled with the hub: {enrolled.school_name} (device {journal.device_id})",
+            f"已登记到同步中心：{school_name}（本机编号 {device_id}）",
+            f"enrolled with the hub: {school_name} (device {device_id})",
         )
     )
 
@@ -330,6 +346,7 @@ def cmd_sync(args: argparse.Namespace) -> None:
 
     from datetime import datetime
 
+    from app.installation import enrol_pending
     from app.settings import Settings
     from sync.peers import ROUND_DISCOVERY_S, find_peers, lan_peers, normalise
     from sync.policy import EVERYTHING, Conditions, Policy, decide
@@ -355,6 +372,9 @@ def cmd_sync(args: argparse.Namespace) -> None:
     else:
         allowed, rate = decision.allowed, decision.rate
     with _journal(args) as journal, _library(args) as library:
+        enrolled = enrol_pending(journal, Path(args.data_dir))  # left by a USB kit
+        if enrolled is not None and not args.json:
+            _say_enrolled(enrolled.school_name, journal.device_id)
         report = run_recorded(
             journal,
             library,
@@ -590,6 +610,100 @@ def _hub_drive(args: argparse.Namespace, store: HubStore, data_dir: Path) -> Non
         _out(text(f"已跳过：{line}", f"skipped: {line}"))
 
 
+@contextmanager
+def _stages() -> Iterator[Callable[[str], Callable[[int, int], None]]]:
+    """`stage(name)` for a long job: prints the step, returns a progress bar's update for
+    it (bytes when the step counts bytes, else steps); one bar at a time."""
+    bars: list[tqdm] = []
+    lock = threading.Lock()
+
+    def stage(name: str) -> Callable[[int, int], None]:
+        with lock:
+            if bars:
+                bars.pop().close()
+            _out(name)
+            bar = tqdm(desc=name, disable=None, leave=False, dynamic_ncols=True)
+            bars.append(bar)
+
+        def update(done: int, total: int) -> None:
+            with lock:
+                if bar.total != total:
+                    if total > 10_000:  # bytes, not steps
+                        bar.unit, bar.unit_scale, bar.unit_divisor = "B", True, 1024
+                    bar.total = total
+                bar.update(done - bar.n)
+
+        return update
+
+    try:
+        yield stage
+    finally:
+        for bar in bars:
+            bar.close()
+
+
+def cmd_usb_kit(args: argparse.Namespace) -> int:
+    """The technician's USB kit: build it, verify it, apply it to this PC's data."""
+    from app.installation import apply_kit, kit_school, read_school_config
+    from installer import checksums
+    from installer.kit import build
+
+    kit = Path(args.kit)
+    if args.action == "verify":
+        with _progress(text("校验", "verifying")) as progress:
+            report = checksums.check(kit, progress=progress)
+        _out(text(f"已校验 {report.checked} 个文件", f"checked {report.checked} files"))
+        for line in report.sentences():
+            _out(line)
+        if report.ok:
+            _out(text("U盘完好。", "the kit is intact."))
+            return 0
+        print(
+            text(
+                "kebao: U盘上有文件损坏、缺失或多出，请重新制作（见上）",
+                "kebao: the kit has damaged, missing or extra files (listed above)",
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    if args.action == "apply":
+        with _stages() as stage:
+            applied = apply_kit(kit, Path(args.data_dir), stage=stage)
+        for line in applied.notices:
+            _out(text(f"注意：{line}", f"note: {line}"))
+        for line in applied.done or [
+            text("没有需要改动的，本机已是U盘上的配置和内容。", "nothing to change.")
+        ]:
+            _out(line)
+        return 0
+    school = read_school_config(Path(args.school_config)) if args.school_config else kit_school(kit)
+    library = _library(args) if args.packages else None
+    try:
+        with _stages() as stage:
+            built = build(
+                kit,
+                platforms=list(dict.fromkeys(args.platform)),
+                library=library,
+                package_ids=args.packages or [],
+                school=school,
+                stage=stage,
+            )
+    finally:
+        if library is not None:
+            library.close()
+    _out(
+        text(
+            f"安装U盘已制作并校验：{kit}（{built.files} 个文件，{human_size(built.bytes)}）",
+            f"kit built and verified at {kit} ({built.files} files, {human_size(built.bytes)})",
+        )
+    )
+    for name, path in built.platforms.items():
+        _out(f"  {name}: {path}")
+    for label in built.packages:
+        _out(text(f"  资源包：{label}", f"  package: {label}"))
+    return 0
+
+
 def cmd_open(args: argparse.Namespace) -> int:
     """No sub-command: open the window (the demo library on first run)."""
     if sys.platform.startswith("linux") and not (
@@ -752,6 +866,37 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("report", "学习报告：每个学生每个资源的观看进度（Excel 可直接打开的 CSV）", cmd_report)
     p.add_argument("--class", dest="class_", metavar="NAME", help="只报告这个班级")
     p.add_argument("--csv", required=True, metavar="FILE", help="写入的 CSV 文件")
+
+    p = add("usb-kit", "技术人员的安装U盘：制作、检查、在本机应用", cmd_usb_kit)
+    ksub = p.add_subparsers(dest="action", required=True, metavar="build|verify|apply")
+    t = ksub.add_parser(
+        "build",
+        parents=[common],
+        help="制作（或更新）安装U盘：安装程序、资源包、学校配置、校验值",
+    )
+    t.add_argument("kit", metavar="DIR", help="U盘（或其中的文件夹）")
+    t.add_argument(
+        "--platform",
+        action="append",
+        default=[],
+        choices=("win_amd64", "linux_x86_64"),
+        help="要放的安装程序（可重复；不写则只放资源包和学校配置）",
+    )
+    t.add_argument(
+        "--packages", nargs="+", metavar="ID", help="放进U盘的资源包（从本机数据文件夹导出）"
+    )
+    t.add_argument(
+        "--school-config", metavar="FILE", help="学校配置文件（TOML，见 docs/install.md）"
+    )
+    t = ksub.add_parser("verify", parents=[common], help="按 SHA256SUMS 检查U盘，列出损坏的文件")
+    t.add_argument("kit", metavar="DIR")
+    t = ksub.add_parser(
+        "apply",
+        parents=[common],
+        help="把U盘上的学校配置、资源包和县里的数据用到本机（安装程序会自动运行）",
+    )
+    t.add_argument("kit", metavar="DIR")
+
     p = sub.add_parser("hub", help="县同步中心：运行服务、添加学校", description="县同步中心")
     hsub = p.add_subparsers(
         dest="action", required=True, metavar="serve|add-school|schools|import|export"

@@ -49,6 +49,9 @@ class Settings:
     peers: list[str] = field(default_factory=list)
     # 打开直播课堂's last addresses, the latest first.
     live_urls: list[str] = field(default_factory=list)
+    # The school's enrolment code from a USB kit (`kebao usb-kit apply`), kept until this
+    # PC enrols with the journal's hub_url (app/installation.enrol_pending), then cleared.
+    enrolment_code: str = ""
 
     @classmethod
     def load(cls, data_dir: Path) -> Settings:

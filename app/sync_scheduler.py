@@ -1,7 +1,8 @@
 """The background sync scheduler: a round whenever the bandwidth policy lets it.
 
 The window owns one. Every minute (and when 同步's 立即同步 asks), if this PC is enrolled
-and no round is running, it asks `sync.policy.decide` what may move now, and runs
+(or a USB kit left an enrolment to do first: `app.installation.enrol_pending`) and no
+round is running, it asks `sync.policy.decide` what may move now, and runs
 `sync.round.run_round` in the background with that answer, one shared `Throttle` at the
 policy's rate and a cancel event (暂停). A failed round is tried again after `Backoff`
 (at least the hub's `Retry-After`); a 401 stops rounds until the PC is enrolled again.
@@ -20,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from app.installation import enrol_pending, enrolment_pending
 from app.lan_share import discover_peers
 from app.qt import HAS_NETWORK_INFORMATION, QObject, QTimer, Signal
 from app.settings import Settings
@@ -214,7 +216,10 @@ class SyncScheduler(QObject):
         if self._closed or self._job is not None or self.state.paused:
             return
         state = self._journal.sync_state()
-        if not state.enrolled or state.token == self._refused_token:
+        pending = enrolment_pending(self._journal, self.data_dir)  # a USB kit's, done first
+        if not (state.enrolled or pending) or (
+            state.enrolled and state.token == self._refused_token
+        ):
             self._set(stopped=state.enrolled)
             return
         settings = Settings.load(self.data_dir)
@@ -228,6 +233,7 @@ class SyncScheduler(QObject):
         def work(job: Job) -> _Outcome:
             with Journal(data_dir) as journal, Library(data_dir) as library:
                 try:
+                    enrol_pending(journal, data_dir)
                     report = run_recorded(
                         journal,
                         library,

@@ -198,6 +198,28 @@ class Policy:
                     values[f.name] = _READERS[f.name](doc[f.name])
         return cls(**values)
 
+    @classmethod
+    def parse(cls, raw: dict) -> Policy:
+        """The policy in `raw`, strictly (a technician's school configuration): ValueError
+        naming the first unknown or bad field; missing fields are the defaults.
+
+            >>> Policy.parse({"windows": [{"days": [1], "start": "25:00", "end": "07:00"}]})
+            ValueError: windows: expected HH:MM, got '25:00'
+        """
+        for key in raw:
+            if key not in _READERS:
+                known = "、".join(_READERS)
+                raise ValueError(
+                    text(f"{key}：未知的设置项（可用：{known}）", f"{key}: unknown field")
+                )
+        values = {}
+        for key, value in raw.items():
+            try:
+                values[key] = _READERS[key](value)
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"{key}: {e}") from None
+        return cls(**values)
+
 
 @dataclass(frozen=True)
 class Conditions:

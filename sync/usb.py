@@ -93,7 +93,18 @@ def exchange(journal: Journal, drive: Path, outbox: Path | None = None) -> UsbRe
         _copy_outbox(outbox, mine / UPLOADS, report)
     except OSError as e:
         raise DriveUnwritable(where=str(drive), reason=e.strerror or str(e)) from None
-    for path, via in event_files(folder, skip=mine):
+    take_in(journal, drive, report, skip=mine)
+    _forget_received(folder / FROM_HUB / RECEIVED, outbox, mine / UPLOADS, report)
+    return report
+
+
+def take_in(
+    journal: Journal, drive: Path, report: UsbReport | None = None, skip: Path | None = None
+) -> UsbReport:
+    """The read side alone: apply the hub's and the school's other PCs' events on the
+    drive, writing nothing to it (`kebao usb-kit apply`: a kit may be read-only)."""
+    report = report or UsbReport()
+    for path, via in event_files(school_folder(drive, journal.sync_state().school_id), skip):
         try:
             events = read_events(path)
         except InputInvalid:
@@ -101,7 +112,6 @@ def exchange(journal: Journal, drive: Path, outbox: Path | None = None) -> UsbRe
             continue
         report.files_read += 1
         report.applied += journal.apply_events(events, via=via)
-    _forget_received(folder / FROM_HUB / RECEIVED, outbox, mine / UPLOADS, report)
     return report
 
 

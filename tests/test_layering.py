@@ -75,3 +75,16 @@ def test_the_checker_catches_a_forbidden_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("from PySide6.QtCore import QObject\nimport app.cli\n", encoding="utf-8")
     assert {"PySide6.QtCore", "app.cli"} <= imported_modules(bad)
+
+
+def test_the_installer_imports_only_media_of_kebaos_own_packages() -> None:
+    """installer/ builds and checks kits: `installer → media` (DESIGN.md); the CLI wires
+    it to the app and sync."""
+    offenders = {
+        f"{path.name} imports {name}"
+        for path in sorted((ROOT / "installer").rglob("*.py"))
+        for name in imported_modules(path)
+        if name.split(".")[0] in (*FORBIDDEN, "sync", "hub")
+    }
+    assert (ROOT / "installer" / "kit.py").exists(), "installer/ must exist"
+    assert not offenders, sorted(offenders)

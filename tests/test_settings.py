@@ -26,6 +26,7 @@ def test_choices_are_saved_and_take_effect_next_start(qtbot, window) -> None:
         "share_on_lan": False,
         "peers": [],
         "live_urls": [],
+        "enrolment_code": "",
     }
     assert Settings.load(window.library.data_dir) == Settings("en", "qt")
 
