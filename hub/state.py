@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 
 from hub.db import Device, HubStore, now_ms
@@ -38,6 +39,8 @@ class HubState:
         default_factory=lambda: FailureWindow(ENROL_ATTEMPTS, ENROL_WINDOW_S)
     )
     upload_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    # The PATCH reading each upload's body now; a newer PATCH of that upload cancels it.
+    upload_readers: dict[str, anyio.CancelScope] = field(default_factory=dict)
     _seen: dict[str, int] = field(default_factory=dict)
 
     @property
