@@ -50,7 +50,6 @@ from urllib.parse import urlsplit
 from sync.protocol import error_body
 
 _READ = 64 * 1024
-_HEAD_LIMIT = 64 * 1024
 _REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 
 Pace = tuple[int, float]  # (bytes, seconds): that many bytes, then a pause that long
@@ -108,7 +107,7 @@ class _Link:
         self.armed: tuple[int, Fault] | None = None  # (its place in the plan, the fault)
         self.counted = 0  # bytes of the armed fault's side since it was armed
         self.trickling: str | None = None  # the side a trickle fault slows now ...
-        self.trickle_pace: Pace = (1, 0.0)  # ... and how slowly
+        self.trickle_pace: Pace | None = None  # ... and how slowly
         self.stalled = asyncio.Event()
 
     async def run(self) -> None:
@@ -124,7 +123,7 @@ class _Link:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             if self.armed is not None:
-                self.proxy._unarm(self.armed[0])  # it never went off: the next request's
+                self.proxy._unarm(self.armed[0])  # it never went off: back to the plan
         if self.stalled.is_set():
             with contextlib.suppress(OSError):  # the client gives up when its timeout fires
                 while await self.client_in.read(_READ):
@@ -273,11 +272,6 @@ class FaultProxy:
         with self._lock:
             return [f for i, f in enumerate(self._faults) if i not in self._fired]
 
-    def fired(self) -> list[Fault]:
-        """The faults that went off, in the order they did."""
-        with self._lock:
-            return [self._faults[i] for i in self._fired]
-
     def mark(self) -> int:
         """Where the request log is now: `proxy.requests[mark:]` came after."""
         with self._lock:
@@ -324,7 +318,7 @@ class FaultProxy:
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._count += 1
         try:
-            hub = await asyncio.open_connection(*self.upstream, limit=_HEAD_LIMIT)
+            hub = await asyncio.open_connection(*self.upstream)
         except OSError:
             _close(writer)
             return

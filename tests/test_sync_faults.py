@@ -28,11 +28,12 @@ from test_sync_e2e import SHA, views
 
 from hub.db import events as hub_events
 from sync.journal import Journal
+from sync.protocol import PUSH_EVENTS
 from sync.upload import CHUNK
 
 SEED = int(os.environ.get("KEBAO_FAULT_SEED", "20241126"))
 PACKAGE_ID = "test.faults.g4a"
-RECORDS = 2500  # per PC: three batches to push, three pages to pull
+RECORDS = PUSH_EVENTS * 5 // 2  # per PC: three batches to push, three pages to pull
 TIMEOUT_S = "1.5"  # the client's network timeout here: a stalled link costs this much
 
 # Request lines, as the proxy matches them (`Fault.when`), in the order a round sends them.
@@ -106,32 +107,30 @@ def school(
     """A hub with the package, two PCs enrolled through the proxy, records and a recording."""
     monkeypatch.setenv("KEBAO_SYNC_TIMEOUT_S", TIMEOUT_S)
     hub = make_hub(hub_db, "--repo", str(package.path))
-    proxy = FaultProxy(hub.url)
     school_id, code = hub.add_school("城关镇中心小学")
     rng = random.Random(SEED)
-    pcs, made = [], set()
-    for name in ("a", "b"):
-        data = tmp_path / name
-        for args in (
-            ("enrol", "--hub", proxy.url, "--code", code, "--name", name),
-            ("trust", "add", package.keys.public),
-            ("subscribe", "add", PACKAGE_ID),
-        ):
-            r = run_cli(*args, "--data-dir", data)
-            assert r.rc == 0, r.err
-        with Journal(data) as journal:
-            record(journal, RECORDS, rng)
-            made |= {e.id for e in journal.events()}
-        pcs.append(data)
-    recording = tmp_path / "2026-11-25 第三节 水的三态.mp4"
-    recording.write_bytes(rng.randbytes(2 * CHUNK + 345_678))
-    r = run_cli("upload", recording, "--kind", "recording", "--data-dir", pcs[0])
-    assert r.rc == 0, r.err
-    assert len(made) == 2 * RECORDS
-    try:
+    pcs: list[Path] = []
+    made: set[str] = set()
+    with FaultProxy(hub.url) as proxy:
+        for name in ("a", "b"):
+            data = tmp_path / name
+            for args in (
+                ("enrol", "--hub", proxy.url, "--code", code, "--name", name),
+                ("trust", "add", package.keys.public),
+                ("subscribe", "add", PACKAGE_ID),
+            ):
+                r = run_cli(*args, "--data-dir", data)
+                assert r.rc == 0, r.err
+            with Journal(data) as journal:
+                record(journal, RECORDS, rng)
+                made |= {e.id for e in journal.events()}
+            pcs.append(data)
+        recording = tmp_path / "2026-11-25 第三节 水的三态.mp4"
+        recording.write_bytes(rng.randbytes(2 * CHUNK + 345_678))
+        r = run_cli("upload", recording, "--kind", "recording", "--data-dir", pcs[0])
+        assert r.rc == 0, r.err
+        assert len(made) == 2 * RECORDS
         yield School(hub, proxy, school_id, pcs, recording, made)
-    finally:
-        proxy.close()
 
 
 def sync_until_done(data: Path, attempts: int) -> list[str]:
