@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 
 from hub.db import Device, HubStore, now_ms
@@ -42,6 +43,8 @@ class HubState:
     # chunks arrive, so the last chunk need not read the file again. Lost on a restart;
     # the upload then re-reads its file once at the end.
     upload_hashes: dict[str, tuple[int, hashlib._Hash]] = field(default_factory=dict)
+    # The PATCH reading each upload's body now; a newer PATCH of that upload cancels it.
+    upload_readers: dict[str, anyio.CancelScope] = field(default_factory=dict)
     _seen: dict[str, int] = field(default_factory=dict)
 
     @property

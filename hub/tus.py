@@ -47,6 +47,7 @@ _UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _HASHES = {name: getattr(hashlib, name) for name in TUS_CHECKSUMS.split(",")}
+TAKE_OVER_S = 10  # how long a PATCH waits for the earlier one it stopped to let go
 
 router = APIRouter()
 
@@ -267,10 +268,21 @@ async def patch(
     checksum = _checksum(request.headers.get("upload-checksum"))
     hub = hub_state(request)
     lock = hub.upload_locks.setdefault(upload_id, asyncio.Lock())
-    if lock.locked():  # another PATCH is still writing: ask where it got to
+    if lock.locked():
+        # An earlier PATCH of this upload still reads its body. Its client sends another
+        # only after giving up on it, maybe over a link that died without a word: the
+        # hub would wait for that body for ever, holding the lock. Stop it (as tusd does).
+        reader = hub.upload_readers.get(upload_id)
+        if reader is not None:
+            reader.cancel()
+    try:
+        with anyio.fail_after(TAKE_OVER_S):
+            await lock.acquire()
+    except TimeoutError:  # still busy (checking a whole file): ask where it got to
         upload = await run_in_threadpool(_live, hub, school_id, upload_id)
-        raise HubError("offset_mismatch", headers={"Upload-Offset": str(upload.offset)})
-    async with lock:
+        raise HubError("offset_mismatch", headers={"Upload-Offset": str(upload.offset)}) from None
+    reader = hub.upload_readers[upload_id] = anyio.CancelScope()
+    try:
         upload = await run_in_threadpool(_live, hub, school_id, upload_id)
         if offset != upload.offset:
             await drain(request.stream())
@@ -287,7 +299,7 @@ async def patch(
         if declared is not None and declared.isdigit() and int(declared) > room:
             await drain(request.stream())
             raise HubError("too_large", f"at most {room} bytes fit at offset {offset}")
-        written = await _receive(hub, request, upload, room, checksum)
+        written = await _receive(hub, request, upload, room, checksum, reader)
         at = offset + written
         expires = now_ms() + hub.upload_expires_s * 1000
         await run_in_threadpool(hub.store.update_upload, upload.id, offset=at, expires=expires)
@@ -296,6 +308,9 @@ async def patch(
             hub.upload_locks.pop(upload_id, None)
             await run_in_threadpool(_finish, hub, upload)
             upload = Upload(**{**upload.__dict__, "state": COMPLETE})
+    finally:
+        hub.upload_readers.pop(upload_id, None)
+        lock.release()
     return Response(status_code=204, headers=_upload_headers(upload, at))
 
 
@@ -305,21 +320,17 @@ async def _receive(
     upload: Upload,
     room: int,
     checksum: tuple[str, bytes] | None,
+    reader: anyio.CancelScope,
 ) -> int:
     """Append the request body at the upload's offset, fsynced; the bytes kept.
 
     Without a checksum, bytes that arrived before a cut are kept. With one, a chunk is
-    kept only whole and matching (else it is cut off again: HubError).
+    kept only whole and matching (else it is cut off again: HubError). `reader`
+    cancelled (by a newer PATCH of the upload) stops the reading as a cut would.
     """
     digest = hashlib.new(checksum[0]) if checksum else None
     at, whole = hub.upload_hashes.get(upload.id, (0, hashlib.sha256()))
     whole = whole.copy() if at == upload.offset else None  # kept only if the chunk is
-
-    def write(chunk: bytes) -> None:
-        f.write(chunk)
-        if whole is not None:
-            whole.update(chunk)
-
     chunks = request.stream()
     written, cut = 0, False
     problem: HubError | None = None
@@ -328,16 +339,20 @@ async def _receive(
         await run_in_threadpool(f.truncate, upload.offset)
         f.seek(upload.offset)
         try:
-            async for chunk in chunks:
-                if written + len(chunk) > room:
-                    problem = HubError("too_large", f"at most {room} bytes fit here")
-                    break
-                await anyio.to_thread.run_sync(write, chunk)
-                if digest is not None:
-                    digest.update(chunk)
-                written += len(chunk)
+            with reader:
+                async for chunk in chunks:
+                    if written + len(chunk) > room:
+                        problem = HubError("too_large", f"at most {room} bytes fit here")
+                        break
+                    await anyio.to_thread.run_sync(f.write, chunk)  # finishes, even if stopped
+                    if digest is not None:
+                        digest.update(chunk)
+                    if whole is not None:  # here, not in the thread: only counted bytes
+                        whole.update(chunk)
+                    written += len(chunk)
         except ClientDisconnect:
             cut = True
+        cut = cut or reader.cancelled_caught
         if problem is None and checksum is not None and digest is not None:
             if cut:
                 problem = HubError("bad_request", "the chunk was cut short")

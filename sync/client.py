@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -28,10 +29,28 @@ CONNECT_TIMEOUT_S = 10
 READ_TIMEOUT_S = 60
 
 
+def timeouts() -> tuple[float, float]:
+    """(connect, read) seconds for every request to a hub or a repository.
+
+    The connect timeout also bounds each send (urllib3 sends on a socket with it), so
+    a link that stops taking a body fails as surely as one that stops answering.
+    `KEBAO_SYNC_TIMEOUT_S` lowers both: the tests of a stalled link wait ~1 s, not 60.
+    """
+    try:
+        cap = float(os.environ.get("KEBAO_SYNC_TIMEOUT_S", READ_TIMEOUT_S))
+    except ValueError:
+        cap = READ_TIMEOUT_S
+    cap = cap if 0 < cap < READ_TIMEOUT_S else READ_TIMEOUT_S
+    return min(CONNECT_TIMEOUT_S, cap), cap
+
+
 class HubUnreachable(KebaoError):
     zh = "连不上同步中心 {url}（{reason}）；学习记录都保存在本机，下次能连上时会接着同步"
     en = "Cannot reach the hub at {url} ({reason}); everything is kept here and sync resumes next time"
     exit_code = 3  # nothing is wrong with the input: run again later
+    # When the hub did answer (5xx, 408): its status and Retry-After, for the retry table.
+    status: int | None = None
+    retry_after: float | None = None
 
 
 class HubRefused(KebaoError):
@@ -102,16 +121,18 @@ class HubClient:
                 method,
                 self.url + path,
                 headers=headers,
-                timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S),
+                timeout=timeouts(),
                 **kwargs,  # type: ignore[arg-type]
             )
             content = response.content  # read it all here, where a cut is caught
         except requests.RequestException as e:
             raise HubUnreachable(url=self.url, reason=network_reason(e)) from None
+        if cut_in_head(response):
+            raise HubUnreachable(url=self.url, reason=cut_short())
         self.bytes_sent += len(body) if isinstance(body, bytes) else 0
         self.bytes_received += len(content)
         if response.status_code >= 500 or response.status_code == 408:
-            raise HubUnreachable(url=self.url, reason=f"HTTP {response.status_code}")
+            raise _unavailable(self.url, response)
         if response.status_code >= 400:
             raise _refusal(response)
         return response
@@ -156,16 +177,33 @@ class HubClient:
         )
         try:
             return protocol.parse_page(response.content)
-        except InputInvalid as e:
-            raise HubRefused(response.status_code, "invalid", str(e)) from None
+        except InputInvalid:  # not a page: cut in its head (the gzip header lost, say)
+            raise HubUnreachable(url=self.url, reason=cut_short()) from None
+
+
+def cut_in_head(response: requests.Response) -> bool:
+    """Whether the connection broke inside the answer's headers.
+
+    requests takes headers that end with the connection for a whole answer whose body
+    runs to the close: empty, or raw gzip. Every answer with a body says its length
+    (Content-Length or chunked), so one that says neither was cut before it could.
+    """
+    if response.status_code in (204, 304) or response.request.method == "HEAD":
+        return False
+    chunked = "chunked" in response.headers.get("Transfer-Encoding", "").lower()
+    return "Content-Length" not in response.headers and not chunked
+
+
+def cut_short() -> str:
+    return text("回答不完整，连接中断了", "the answer was cut short")
 
 
 def network_reason(e: requests.RequestException) -> str:
     """What went wrong on the way, in a few words for a person."""
     if isinstance(e, requests.Timeout):
         return text("超时", "timed out")
-    if isinstance(e, requests.ConnectionError):
-        return text("连接失败或中断", "connection failed or broke")
+    if isinstance(e, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
+        return text("连接失败或中断", "connection failed or broke")  # refused, reset, cut mid-body
     return type(e).__name__
 
 
@@ -179,6 +217,20 @@ def _json(response: requests.Response, url: str) -> dict:
     return doc
 
 
+def _unavailable(url: str, response: requests.Response) -> HubUnreachable:
+    error = HubUnreachable(url=url, reason=f"HTTP {response.status_code}")
+    error.status, error.retry_after = response.status_code, _retry_after(response)
+    return error
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """`Retry-After` in seconds (the hub sends seconds, never a date), or None."""
+    try:
+        return float(response.headers["Retry-After"])
+    except (KeyError, ValueError):
+        return None
+
+
 def _refusal(response: requests.Response) -> HubRefused:
     try:
         doc = json.loads(response.content)
@@ -190,12 +242,7 @@ def _refusal(response: requests.Response) -> HubRefused:
     message = doc.get("message_en" if language() == "en" else "message")
     if not isinstance(message, str) or not message:
         message = f"HTTP {response.status_code}"
-    retry = response.headers.get("Retry-After")
-    try:
-        retry_after = float(retry) if retry is not None else None
-    except ValueError:
-        retry_after = None
-    return HubRefused(response.status_code, code, message, retry_after)
+    return HubRefused(response.status_code, code, message, _retry_after(response))
 
 
 # -- the journal's exchange -----------------------------------------------------------------

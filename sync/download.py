@@ -27,15 +27,29 @@ import requests
 from media import manifest as mf
 from media.errors import BlobCorrupt, Cancelled, RepositoryInvalid, SourceUnavailable, text
 from media.repository import INDEX, MAX_INDEX_BYTES, MAX_SIGNATURE_BYTES, IndexEntry, parse_index
-from sync.client import network_reason
+from sync.client import cut_in_head, cut_short, network_reason, timeouts
 
 CHUNK = 256 * 1024
-CONNECT_TIMEOUT_S = 10
-READ_TIMEOUT_S = 60
 
 
 class NotOnServer(SourceUnavailable):
     """The server answered 404: the file is not there (not a cut connection)."""
+
+
+class DownloadBroken(SourceUnavailable):
+    """The link failed mid-way (a cut, a timeout, a 5xx): nothing lost, run again later."""
+
+    zh = "从 {where} 下载时连接中断（{problem}）；已收到的部分都保留，下次同步时接着下载"
+    en = "The download from {where} broke off ({problem}); what arrived is kept for the next sync"
+    exit_code = 3
+
+
+def _refused(where: str, status: int) -> SourceUnavailable:
+    """The error for an HTTP status other than 200/206: 404 missing, 5xx later, else refused."""
+    if status == 404:
+        return NotOnServer(where=where, problem="HTTP 404")
+    kind = DownloadBroken if status >= 500 or status == 408 else SourceUnavailable
+    return kind(where=where, problem=f"HTTP {status}")
 
 
 class Pace(Protocol):
@@ -60,8 +74,9 @@ def fetch(
     `Range` from the bytes held and `If-Range` with that ETag, so a changed file comes
     back whole (200) and replaces the partial one. Every write is flushed before the
     next chunk is asked for: after a power cut, what is in `part` is what arrived.
-    `progress(n)` gets each chunk's size. Raises SourceUnavailable on a cut or an HTTP
-    error, Cancelled when `cancel` is set.
+    `progress(n)` gets each chunk's size. Raises DownloadBroken on a cut, a timeout or a
+    5xx, NotOnServer on a 404, SourceUnavailable on another refusal, Cancelled when
+    `cancel` is set.
     """
     etag_file = part.with_name(part.name + ".etag")
     have = part.stat().st_size if part.exists() else 0
@@ -73,17 +88,16 @@ def fetch(
         headers["Range"] = f"bytes={have}-"
         headers["If-Range"] = etag
     try:
-        response = http.get(
-            url, headers=headers, stream=True, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S)
-        )
+        response = http.get(url, headers=headers, stream=True, timeout=timeouts())
     except requests.RequestException as e:
-        raise SourceUnavailable(where=url, problem=network_reason(e)) from None
+        raise DownloadBroken(where=url, problem=network_reason(e)) from None
     with contextlib.closing(response):
         if response.status_code == 416 and size is not None and have >= size:
             return part
         if response.status_code not in (200, 206):
-            missing = NotOnServer if response.status_code == 404 else SourceUnavailable
-            raise missing(where=url, problem=f"HTTP {response.status_code}")
+            raise _refused(url, response.status_code)
+        if cut_in_head(response):
+            raise DownloadBroken(where=url, problem=cut_short())
         mode = "ab" if response.status_code == 206 else "wb"  # 200: whole file, from 0
         if mode == "wb":
             new_etag = response.headers.get("ETag", "")
@@ -101,11 +115,11 @@ def fetch(
                     if progress is not None:
                         progress(len(chunk))
             except requests.RequestException as e:
-                raise SourceUnavailable(where=url, problem=network_reason(e)) from None
+                raise DownloadBroken(where=url, problem=network_reason(e)) from None
             os.fsync(out.fileno())
     got = part.stat().st_size
     if size is not None and got != size:
-        raise SourceUnavailable(
+        raise DownloadBroken(
             where=url, problem=text(f"只收到 {got}/{size} 字节", f"only {got}/{size} bytes arrived")
         )
     return part
@@ -135,20 +149,23 @@ class HttpSource:
 
     def _get(self, rel: str, limit: int) -> bytes | None:
         """A small file of the repository (None when the server has none), at most `limit`."""
+        data = b""
         try:
-            response = self.http.get(
-                f"{self.url}/{rel}", timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S), stream=True
-            )
+            response = self.http.get(f"{self.url}/{rel}", timeout=timeouts(), stream=True)
             with contextlib.closing(response):
                 if response.status_code == 404:
                     return None
                 if response.status_code != 200:
-                    raise SourceUnavailable(
-                        where=self.label, problem=f"{rel}: HTTP {response.status_code}"
-                    )
-                data = response.raw.read(limit + 1, decode_content=True)
+                    raise _refused(f"{self.label}/{rel}", response.status_code)
+                if cut_in_head(response):
+                    raise DownloadBroken(where=f"{self.label}/{rel}", problem=cut_short())
+                # iter_content, not raw.read: a cut mid-body is then a requests error too.
+                for block in response.iter_content(CHUNK):
+                    data += block
+                    if len(data) > limit:
+                        break
         except requests.RequestException as e:
-            raise SourceUnavailable(where=self.label, problem=network_reason(e)) from None
+            raise DownloadBroken(where=self.label, problem=network_reason(e)) from None
         if len(data) > limit:
             raise RepositoryInvalid(where=self.label, problem=f"{rel} 过大")
         return data

@@ -21,10 +21,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import requests
+
 from media.disk import write_atomic
 from media.errors import Cancelled, InputInvalid, KebaoError, text
 from sync import protocol
-from sync.client import HubClient, HubRefused
+from sync.client import HubClient, HubRefused, HubUnreachable, cut_short
 from sync.download import Pace
 
 CHUNK = 4 * 1024 * 1024
@@ -124,8 +126,15 @@ def create(client: HubClient, school_id: str, entry: OutboxEntry) -> str:
 
 
 def offset(client: HubClient, location: str) -> int:
-    response = client.request("HEAD", location, headers=_tus())
-    return int(response.headers["Upload-Offset"])
+    return _offset(client, client.request("HEAD", location, headers=_tus()))
+
+
+def _offset(client: HubClient, response: requests.Response) -> int:
+    """The answer's `Upload-Offset`; missing, the answer was cut in its headers."""
+    value = response.headers.get("Upload-Offset", "")
+    if not value.isdigit():
+        raise HubUnreachable(url=client.url, reason=cut_short())
+    return int(value)
 
 
 def send(
@@ -162,7 +171,7 @@ def send(
         entry.location = create(client, school_id, entry)
         save(outbox, entry)
         at = offset(client, entry.location)
-    failures = 0
+    failures = conflicts = 0
     with open(path, "rb", buffering=0) as f:
         while at < entry.size:
             if cancel is not None and cancel.is_set():
@@ -187,7 +196,15 @@ def send(
                 )
             except HubRefused as e:
                 if e.status == 409:
-                    at = offset(client, entry.location)
+                    held = offset(client, entry.location)
+                    conflicts = conflicts + 1 if held == at else 0
+                    if conflicts == CHUNK_RETRIES:  # another PATCH still holds it: no spinning
+                        busy = text(
+                            "同步中心还在接收这个文件的上一次上传",
+                            "the hub is still taking an earlier attempt at this file",
+                        )
+                        raise HubUnreachable(url=client.url, reason=busy) from None
+                    at = held
                     continue
                 last = at + len(chunk) == entry.size
                 if e.status == 460 and last and hash_file(path)[0] != entry.sha256:
@@ -201,7 +218,7 @@ def send(
                     entry.location = None  # the hub dropped it: start again next round
                     save(outbox, entry)
                 raise
-            at = int(response.headers["Upload-Offset"])
+            at = _offset(client, response)
             if progress is not None:
                 progress(len(chunk))
     (outbox / f"{entry.sha256}.json").unlink(missing_ok=True)
