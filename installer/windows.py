@@ -334,6 +334,7 @@ def build(out_dir: Path, *, progress: Progress | None = None, trim: bool = True)
     """Write `kebao-setup-<version>-win_amd64.exe` into `out_dir`, replacing an older
     one, and return its path. `trim=False` keeps PySide6 whole (for measuring what
     trimming saves: benchmarks/windows_installer.py)."""
+    wheels.check_source()
     version = wheels.kebao_version()
     steps = 3
 
