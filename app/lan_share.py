@@ -32,10 +32,13 @@ _URL = re.compile(r"https?://[^\s（(]+")
 
 
 def kebao_command(*args: str) -> tuple[str, list[str], dict[str, str]]:
-    """Program, arguments and environment that run `kebao ARGS` as a child process."""
+    """Program, arguments and environment that run `kebao ARGS` as a child process.
+
+    `-X utf8` because the Windows build's embeddable Python ignores PYTHONUTF8 (its
+    `._pth`): without it the child would write its sentences in the ANSI code page."""
     path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "PYTHONPATH": path, "PYTHONUNBUFFERED": "1"}
-    return sys.executable, ["-m", "app.cli", *args], env
+    return sys.executable, ["-X", "utf8", "-m", "app.cli", *args], env
 
 
 def discover_peers(typed: list[str], wait_s: float = ROUND_DISCOVERY_S) -> list[str]:
@@ -45,7 +48,7 @@ def discover_peers(typed: list[str], wait_s: float = ROUND_DISCOVERY_S) -> list[
     program, args, env = kebao_command("peers", "--json", "--wait", str(wait_s))
     try:
         done = subprocess.run(
-            [program, *args], env=env, capture_output=True, text=True, timeout=wait_s + 30
+            [program, *args], env=env, capture_output=True, encoding="utf-8", timeout=wait_s + 30
         )
         found = json.loads(done.stdout) if done.returncode == 0 else []
     except (OSError, subprocess.SubprocessError, ValueError):

@@ -44,7 +44,9 @@ def _tool(name: str) -> str | None:
     return shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
 
 
-def _run(step: str, args: Sequence[str | Path]) -> None:
+def run(step: str, args: Sequence[str | Path]) -> None:
+    """Run one build step's command; KitBuildFailed naming the step and pip's ERROR line
+    (else the last line it said) when it fails."""
     result = subprocess.run(
         [str(a) for a in args],
         capture_output=True,
@@ -89,13 +91,13 @@ def build_kebao(dest: Path) -> Path:
         qm = (src / TRANSLATIONS).with_suffix(".qm")
         lrelease = _tool("pyside6-lrelease")
         if lrelease:
-            _run(text("翻译", "translations"), [lrelease, "-silent", src / TRANSLATIONS, "-qm", qm])
+            run(text("翻译", "translations"), [lrelease, "-silent", src / TRANSLATIONS, "-qm", qm])
         if not qm.is_file():
             raise KitBuildFailed(
                 step=text("翻译", "translations"),
                 reason=text("找不到 pyside6-lrelease（PySide6）", "pyside6-lrelease not found"),
             )
-        _run(
+        run(
             text("课包程序", "Kebao's wheel"),
             [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", dest, src],
         )
@@ -112,7 +114,7 @@ def download(
         args += ["--platform", platform]
     args += ["--python-version", python, "--implementation", "cp", "--quiet", "-d", dest]
     step = text(f"下载依赖（Python {python}）", f"dependencies for Python {python}")
-    _run(step, [*args, *requirements])
+    run(step, [*args, *requirements])
 
 
 def wheel_tags(filename: str) -> tuple[str, str, str]:
