@@ -49,24 +49,14 @@ Builder = Callable[..., Path]  # build(out_dir, *, progress) -> the installer's 
 Stage = Callable[[str], Progress]  # a step's name -> the progress callable for that step
 
 
-class PlatformUnavailable(KebaoError):
-    zh = "还不能制作 {platform} 的安装程序：{reason}"
-    en = "Cannot build the {platform} installer yet: {reason}"
-
-
 class KitInvalid(KebaoError):
     zh = "{where} 不是可用的课包安装U盘：{problem}"
     en = "{where} is not a usable Kebao kit: {problem}"
 
 
 def _windows(out_dir: Path, *, progress: Progress) -> Path:
-    try:
-        from installer import windows  # the Windows helper's module (embeddable CPython + NSIS)
-    except ImportError:
-        raise PlatformUnavailable(
-            platform="win_amd64",
-            reason=text("这个版本的课包还没有 Windows 安装程序的制作部分", "not in this build"),
-        ) from None
+    from installer import windows  # loaded only when a kit for Windows is built
+
     return windows.build(out_dir, progress=progress)
 
 

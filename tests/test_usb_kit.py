@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli, run_cli_process, snapshot
+from conftest import run_cli, run_cli_process, snapshot
 
 from app.demo import DEMO_KEY, DEMO_REPO, MARKER
 from app.settings import Settings
@@ -413,15 +413,6 @@ def test_packages_need_their_publisher_in_the_school_config(
     )
     assert r.rc == 2 and "不在学校配置的 [publishers] 中" in r.err
     assert not (tmp_path / "U盘").exists()
-
-
-def test_the_windows_installer_is_refused_clearly_until_its_builder_is_there(
-    tmp_path: Path, technician: Path
-) -> None:
-    if (ROOT / "installer" / "windows.py").exists():
-        pytest.skip("installer/windows.py builds it (its own tests cover it)")
-    r = build(tmp_path / "U盘", technician, "--platform", "win_amd64")
-    assert r.rc == 2 and "还不能制作 win_amd64 的安装程序" in r.err
 
 
 def test_building_into_a_kit_updates_it(small_kit: Path, tmp_path: Path, technician: Path) -> None:
