@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -20,12 +21,13 @@ import requests
 
 from media.errors import InputInvalid, KebaoError, language, text
 from sync import protocol
-from sync.events import Event
+from sync.events import Event, WireEvent
 from sync.journal import Journal
 from sync.protocol import API, Page
 
 CONNECT_TIMEOUT_S = 10
 READ_TIMEOUT_S = 60
+_ENVELOPE_BYTES = 64  # `{"events":[` … `]}` around a push batch's events
 
 
 class HubUnreachable(KebaoError):
@@ -109,7 +111,7 @@ class HubClient:
         except requests.RequestException as e:
             raise HubUnreachable(url=self.url, reason=network_reason(e)) from None
         self.bytes_sent += len(body) if isinstance(body, bytes) else 0
-        self.bytes_received += len(content)
+        self.bytes_received += _wire_length(response, content)
         if response.status_code >= 500 or response.status_code == 408:
             raise HubUnreachable(url=self.url, reason=f"HTTP {response.status_code}")
         if response.status_code >= 400:
@@ -135,7 +137,7 @@ class HubClient:
         except (KeyError, TypeError):
             raise HubRefused(200, "invalid", "unexpected answer to enrolment") from None
 
-    def push(self, school_id: str, events: list[Event]) -> tuple[int, int]:
+    def push(self, school_id: str, events: list[Event] | list[WireEvent]) -> tuple[int, int]:
         """Send one batch; (stored, duplicates). Safe to repeat after any failure."""
         body = gzip.compress(protocol.events_body(events), compresslevel=6)
         response = self.request(
@@ -158,6 +160,14 @@ class HubClient:
             return protocol.parse_page(response.content)
         except InputInvalid as e:
             raise HubRefused(response.status_code, "invalid", str(e)) from None
+
+
+def _wire_length(response: requests.Response, content: bytes) -> int:
+    """How many bytes of body crossed the wire: a gzip answer's length before inflating."""
+    declared = response.headers.get("Content-Length", "")
+    if response.headers.get("Content-Encoding") == "gzip" and declared.isdigit():
+        return int(declared)
+    return len(content)
 
 
 def network_reason(e: requests.RequestException) -> str:
@@ -231,7 +241,9 @@ def enrol(journal: Journal, url: str, code: str, name: str) -> Enrolled:
     return enrolled
 
 
-def sync_journal(journal: Journal, client: HubClient, batch: int = 1000) -> JournalReport:
+def sync_journal(
+    journal: Journal, client: HubClient, batch: int = protocol.PUSH_EVENTS
+) -> JournalReport:
     """Push until nothing is pending, then pull until the hub has no more.
 
     Each acknowledged batch moves the push cursor, each applied page the pull cursor
@@ -245,7 +257,7 @@ def sync_journal(journal: Journal, client: HubClient, batch: int = 1000) -> Jour
     sent0, received0 = client.bytes_sent, client.bytes_received
     cursor = state.push_cursor
     while True:
-        page = journal.events_to_send(cursor, limit=batch)
+        page = journal.wire_to_send(cursor, batch, protocol.PUSH_BYTES - _ENVELOPE_BYTES)
         if not page.events:
             break
         stored, duplicates = client.push(state.school_id, page.events)
@@ -253,13 +265,17 @@ def sync_journal(journal: Journal, client: HubClient, batch: int = 1000) -> Jour
         report.duplicates += duplicates
         cursor = page.cursor
         journal.update_sync_state(push_cursor=cursor)
-    after = state.pull_cursor
-    while True:
-        pulled = client.pull(state.school_id, after)
-        report.pulled += journal.apply_pulled(pulled.events, pulled.cursor)
-        after = pulled.cursor
-        if not pulled.more:
-            break
+    # The next page is asked for while this one is applied: the hub's work and ours overlap.
+    with ThreadPoolExecutor(1) as ahead:
+        pulled = client.pull(state.school_id, state.pull_cursor)
+        while True:
+            following = (
+                ahead.submit(client.pull, state.school_id, pulled.cursor) if pulled.more else None
+            )
+            report.pulled += journal.apply_pulled(pulled.events, pulled.cursor)
+            if following is None:
+                break
+            pulled = following.result()
     report.bytes_sent = client.bytes_sent - sent0
     report.bytes_received = client.bytes_received - received0
     return report

@@ -41,8 +41,17 @@ from sqlite_utils.migrations import Migrations
 from media.collation import natural_key
 from media.errors import InputInvalid, NotFound, text
 from media.pinyin import keys as pinyin_keys
-from sync import views
-from sync.events import ATTEMPT, LEARNER, PLAY, PROGRESS, Event, canonical_json
+from sync import protocol, views
+from sync.events import (
+    ATTEMPT,
+    LEARNER,
+    PLAY,
+    PROGRESS,
+    Event,
+    WireEvent,
+    canonical_json,
+    new_id,
+)
 from sync.hlc import Clock, Stamp, wall_ms
 
 migrations = Migrations("kebao.journal")
@@ -59,6 +68,8 @@ PALETTE = (
     "#d6457a",
     "#7a6a58",
 )
+# Ids looked up per query when a page of events arrives (SQLite binds up to 32 766).
+_IDS_PER_QUERY = 500
 # The last seconds of a video: resuming there would only show the credits.
 RESUME_TAIL_MS = 5_000
 
@@ -289,6 +300,12 @@ class EventPage:
     cursor: int  # pass to the next `events_after` call
 
 
+@dataclass(frozen=True)
+class WirePage:
+    events: list[WireEvent]  # as stored: (id, hlc, kind, body JSON)
+    cursor: int  # the `seq` of the last one
+
+
 VIAS = ("usb", "hub", "peer")
 
 
@@ -410,20 +427,32 @@ class Journal:
 
     def _record(self, kind: str, body: dict) -> Event:
         with self.batch():
-            event = Event(str(uuid.uuid4()), str(self._clock.tick()), kind, body)
+            stamp = self._clock.tick()
+            event = Event(new_id(stamp.ms), str(stamp), kind, body)
             self._store([event])
         return event
 
     def _store(self, events: Iterable[Event], via: str = "local") -> list[Event]:
-        """Append the events not yet held and merge them into the tables; returns those."""
-        new = []
-        for e in events:
-            cursor = self.db.execute(
-                "INSERT OR IGNORE INTO events (id, hlc, kind, body, via) VALUES (?, ?, ?, ?, ?)",
-                [e.id, e.hlc, e.kind, canonical_json(e.body), via],
+        """Append the events not yet held and merge them into the tables; returns those.
+
+        Inside `batch()`: the ids held are looked up and the rest inserted in the same
+        transaction, so nothing can come in between.
+        """
+        fresh = {e.id: e for e in events}  # a page may repeat an event: once is enough
+        ids = list(fresh)
+        held: set[str] = set()
+        for i in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[i : i + _IDS_PER_QUERY]
+            marks = ",".join("?" * len(chunk))  # placeholders only; the ids are bound
+            held.update(
+                row[0]
+                for row in self.db.execute(f"SELECT id FROM events WHERE id IN ({marks})", chunk)  # noqa: S608
             )
-            if cursor.rowcount:
-                new.append(e)
+        new = [e for e in fresh.values() if e.id not in held]
+        self.db.conn.executemany(
+            "INSERT INTO events (id, hlc, kind, body, via) VALUES (?, ?, ?, ?, ?)",
+            [(e.id, e.hlc, e.kind, e.body_json, via) for e in new],
+        )
         self._merge(views.fold(new))
         return new
 
@@ -568,7 +597,7 @@ class Journal:
                 "SELECT seq, id, hlc, kind, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
                 [cursor, -1 if limit is None else limit],
             ).fetchall()
-        events = [Event(i, h, k, json.loads(b)) for _, i, h, k, b in rows]
+        events = [Event.stored(i, h, k, b) for _, i, h, k, b in rows]
         return EventPage(events, rows[-1][0] if rows else cursor)
 
     def apply_events(self, events: Iterable[Event], via: str = "usb") -> int:
@@ -585,7 +614,8 @@ class Journal:
         if not events:
             return 0
         with self.batch():
-            self._clock.observe(max(e.stamp for e in events))
+            # Stamps are fixed-width text in time order: the greatest text is the latest.
+            self._clock.observe(Stamp.parse(max(e.hlc for e in events)))
             return len(self._store(events, via))
 
     # -- sync bookkeeping ------------------------------------------------------------------
@@ -618,15 +648,34 @@ class Journal:
         USB drive carries (cursor: `usb_cursor`; nor what came from a drive, which is
         on a drive already); the page's `cursor` is the last `seq` in it.
         """
+        rows = self._rows_to_send(cursor, limit, skip)
+        events = [Event.stored(i, h, k, b) for _, i, h, k, b in rows]
+        return EventPage(events, rows[-1][0] if rows else cursor)
+
+    def wire_to_send(
+        self, cursor: int, limit: int, max_bytes: int, *, skip: tuple[str, ...] = ("hub",)
+    ) -> WirePage:
+        """As `events_to_send`, as stored (no parsing): at most `limit` events whose wire
+        forms (`sync.protocol.event_json`) add up to at most `max_bytes`, but at least one."""
+        rows = self._rows_to_send(cursor, limit, skip)
+        events: list[WireEvent] = []
+        size, last = 0, cursor
+        for seq, *parts in rows:
+            size += len(protocol.event_json(*parts).encode()) + 1  # and a comma
+            if events and size > max_bytes:
+                break
+            events.append(tuple(parts))  # type: ignore[arg-type]
+            last = seq
+        return WirePage(events, last)
+
+    def _rows_to_send(self, cursor: int, limit: int | None, skip: tuple[str, ...]) -> list:
         query = "SELECT seq, id, hlc, kind, body FROM events WHERE seq > ? AND via NOT IN ({})"
         marks = ", ".join("?" for _ in skip)  # placeholders only; the values are bound
         with self._lock:
-            rows = self.db.execute(
+            return self.db.execute(
                 query.format(marks) + " ORDER BY seq LIMIT ?",
                 [cursor, *skip, -1 if limit is None else limit],
             ).fetchall()
-        events = [Event(i, h, k, json.loads(b)) for _, i, h, k, b in rows]
-        return EventPage(events, rows[-1][0] if rows else cursor)
 
     def pending_count(self, cursor: int) -> int:
         with self._lock:

@@ -17,11 +17,12 @@ import os
 import re
 import secrets
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from media.errors import InputInvalid, text
-from sync.events import Event
+from sync.events import Event, WireEvent
 
 PROTOCOL = 1
 API = "/api/v1"
@@ -32,9 +33,10 @@ TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,checksum,expiration,termination"
 TUS_CHECKSUMS = "sha1,sha256"
 
-PUSH_EVENTS = 1000
+PUSH_EVENTS = 5000
 PUSH_BYTES = 4 * 1024 * 1024
-PULL_EVENTS = 1000
+PULL_EVENTS = 5000
+PULL_BYTES = 4 * 1024 * 1024  # a page ends after the event that takes it past this
 UPLOAD_BYTES = 8 * 1024**3
 UPLOAD_CHUNK_BYTES = 64 * 1024 * 1024
 UPLOAD_EXPIRES_S = 7 * 24 * 3600
@@ -165,10 +167,29 @@ def parse_push(data: bytes) -> list[Event]:
     return events
 
 
-def events_body(events: list[Event], **extra: object) -> bytes:
-    """A push body, or a pull page (`cursor`, `more` in `extra`), as UTF-8 JSON."""
-    doc = {"events": [e.to_dict() for e in events], **extra}
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def event_json(id: str, hlc: str, kind: str, body_json: str) -> str:
+    """One event's wire form from its stored parts, without parsing and encoding it again.
+
+    Only events that were checked (`Event`) are stored, so `id` (a UUID), `hlc` (digits,
+    dots, hex) and `kind` (`[a-z0-9_]`) hold nothing JSON must escape, and `body_json`
+    is JSON already.
+    """
+    return f'{{"id":"{id}","hlc":"{hlc}","kind":"{kind}","body":{body_json}}}'
+
+
+def events_body(events: Iterable[Event | WireEvent], **extra: object) -> bytes:
+    """A push body, or a pull page (`cursor`, `more`, `repo` in `extra`), as UTF-8 JSON.
+
+    `events` are `Event`s or their stored parts `(id, hlc, kind, body_json)`.
+    """
+    items = ",".join(
+        event_json(e.id, e.hlc, e.kind, e.body_json) if isinstance(e, Event) else event_json(*e)
+        for e in events
+    )
+    tail = "".join(
+        f",{json.dumps(k)}:{json.dumps(v, ensure_ascii=False)}" for k, v in extra.items()
+    )
+    return f'{{"events":[{items}]{tail}}}'.encode()
 
 
 @dataclass(frozen=True)
