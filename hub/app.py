@@ -209,11 +209,14 @@ def create_app(
         limit: int = PULL_EVENTS,
     ) -> Response:
         start, size = _cursor(after), max(1, min(limit, PULL_EVENTS))
-        rows = hub_state(request).store.pull(school_id, start, size, device.device_id)
+        hub = hub_state(request)
+        rows = hub.store.pull(school_id, start, size, device.device_id)
         page = _within(rows, PULL_BYTES)
         cursor = str(page[-1].seq if page else start)
         more = len(page) < len(rows) or len(rows) == size
-        body = events_body([p.wire for p in page], cursor=cursor, more=more)
+        repo = content.index_etag(hub.repo)  # only a hub with a repository says it
+        extra = {"repo": repo} if repo else {}
+        body = events_body([p.wire for p in page], cursor=cursor, more=more, **extra)
         return Response(body, media_type="application/json; charset=utf-8")
 
     app.include_router(tus.router)

@@ -2,7 +2,8 @@
 
 Starlette's FileResponse already answers `Range` (206, 416) and `If-Range` (a changed
 validator → 200 with the whole file); this module resolves the path inside the folder
-and gives it the protocol's strong ETag `"<size>-<mtime_ns>"`.
+and gives it the protocol's strong ETag `"<size>-<mtime_ns>"`; `If-None-Match` with that
+ETag is answered 304.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from starlette.responses import FileResponse, Response
 
 from hub.state import hub_state
 from hub.wire import HubError
+from media.repository import INDEX
 from sync.protocol import REPO
 
 router = APIRouter()
@@ -41,6 +43,17 @@ def etag(stat: os.stat_result) -> str:
     return f'"{stat.st_size}-{stat.st_mtime_ns}"'
 
 
+def index_etag(root: Path | None) -> str | None:
+    """The ETag of the repository's index now (None: no repository or no index): each pull
+    page carries it, so a client fetches the index only when it changed."""
+    if root is None:
+        return None
+    try:
+        return etag((root / INDEX).stat())
+    except OSError:
+        return None
+
+
 @router.api_route(REPO + "/{rel:path}", methods=["GET", "HEAD"])
 def repo_file(request: Request, rel: str) -> Response:
     root = hub_state(request).repo
@@ -49,6 +62,8 @@ def repo_file(request: Request, rel: str) -> Response:
         raise HubError("not_found", rel)
     stat = path.stat()
     tag = etag(stat)
+    if request.headers.get("if-none-match") == tag:  # the client's copy is this file
+        return Response(status_code=304, headers={"ETag": tag})
     wanted = _OPEN_RANGE.fullmatch(request.headers.get("range", "").strip())
     if_range = request.headers.get("if-range")
     if wanted and int(wanted[1]) >= stat.st_size and (if_range is None or if_range == tag):

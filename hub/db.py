@@ -15,13 +15,12 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from media.errors import InputInvalid, KebaoError, text
@@ -29,6 +28,11 @@ from sync.protocol import Event, WireEvent, new_code
 
 SCHEMA_VERSION = "1"
 _IDS_PER_QUERY = 1000  # ids looked up at once when a batch arrives
+_INSERT_EVENT = (
+    "INSERT INTO events (school_id, id, hlc, device, kind, body, received_at)"
+    " VALUES ({mark}, {mark}, {mark}, {mark}, {mark}, {mark}, {mark})"
+    " ON CONFLICT (school_id, id) DO NOTHING"
+)
 _SEQ = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite: an alias of rowid
 
 metadata = sa.MetaData()
@@ -158,6 +162,12 @@ class Upload:
     expires: int
     state: str
     created: int
+
+
+def _bind(column: sa.Column, dialect: sa.Dialect) -> Callable[[object], object]:
+    """A value as the driver takes it for `column` (a UUID: 32 hex digits in SQLite)."""
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return process or (lambda value: value)
 
 
 def _engine(url: str) -> Engine:
@@ -328,6 +338,7 @@ class HubStore:
             return 0, 0
         fresh = {e.id: e for e in batch}  # an id twice in one batch is stored once
         with self._write() as conn:
+            school = _bind(events.c.school_id, conn.dialect)(school_id)
             # Pushes of one school are serialised on its row, so sequence numbers become
             # visible in order and a pull's cursor never passes a seq still uncommitted.
             conn.execute(sa.select(schools.c.id).where(schools.c.id == school_id).with_for_update())
@@ -339,23 +350,13 @@ class HubStore:
                 )
                 held.update(conn.scalars(query))
             rows = [
-                {
-                    "school_id": school_id,
-                    "id": e.id,
-                    "hlc": e.hlc,
-                    "device": e.device,
-                    "kind": e.kind,
-                    "body": e.body_json,
-                    "received_at": when,
-                }
+                (school, e.id, e.hlc, e.device, e.kind, e.body_json, when)
                 for e in fresh.values()
                 if e.id not in held
             ]
-            if rows:
-                insert = (postgresql.insert if self._postgres else sqlite.insert)(events)
-                conn.execute(
-                    insert.on_conflict_do_nothing(index_elements=["school_id", "id"]), rows
-                )
+            if rows:  # the driver's own executemany: through Core, 2× slower per row
+                mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+                conn.exec_driver_sql(_INSERT_EVENT.format(mark=mark), rows)  # type: ignore[arg-type]
         return len(rows), len(batch) - len(rows)
 
     def pull(

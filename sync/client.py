@@ -77,6 +77,7 @@ class JournalReport:
     pulled: int = 0  # events new to this journal
     bytes_sent: int = 0
     bytes_received: int = 0
+    repo_index: str | None = None  # the ETag of the hub's repository index (last page)
 
 
 class HubClient:
@@ -276,6 +277,7 @@ def sync_journal(
             if following is None:
                 break
             pulled = following.result()
+    report.repo_index = pulled.repo
     report.bytes_sent = client.bytes_sent - sent0
     report.bytes_received = client.bytes_received - received0
     return report

@@ -197,6 +197,7 @@ class Page:
     events: list[Event]
     cursor: str
     more: bool
+    repo: str | None = None  # the ETag of the hub's repository index now, if it has one
 
 
 def parse_page(data: bytes) -> Page:
@@ -219,7 +220,8 @@ def parse_page(data: bytes) -> Page:
             events.append(Event.from_dict(item))
         except InputInvalid as e:
             raise InputInvalid(where=f"events[{i}]", problem=str(e)) from None
-    return Page(events, doc["cursor"], doc["more"])
+    repo = doc.get("repo")
+    return Page(events, doc["cursor"], doc["more"], repo if isinstance(repo, str) else None)
 
 
 # -- the USB drive (docs/sync-protocol.md, "Sync by USB drive") ---------------------------
