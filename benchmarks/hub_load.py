@@ -76,7 +76,9 @@ def device_events(device: str, count: int) -> list[Event]:
 
 
 class Device(threading.Thread):
-    def __init__(self, url: str, school: str, token: str, bodies: list[bytes], go: threading.Barrier):
+    def __init__(
+        self, url: str, school: str, token: str, bodies: list[bytes], go: threading.Barrier
+    ):
         super().__init__(daemon=True)
         self.url = protocol.school_path(school, "events")
         self.base, self.token, self.bodies, self.go = url, token, bodies, go

@@ -1,14 +1,15 @@
 """What the sync benchmarks share: the real hub in a subprocess, and a counting proxy.
 
-    >>> hub = Hub.start(WORK / "hub", repo=WORK / "repo", db=None)
-    >>> school_id, code = hub.add_school("基准学校")
-    >>> proxy = CountingProxy(hub.port)      # http://127.0.0.1:{proxy.port} → the hub
-    >>> proxy.reset(); ...; proxy.requests, proxy.up, proxy.down
-    >>> hub.stop()
+>>> hub = Hub.start(WORK / "hub", repo=WORK / "repo", db=None)
+>>> school_id, code = hub.add_school("基准学校")
+>>> proxy = CountingProxy(hub.port)      # http://127.0.0.1:{proxy.port} → the hub
+>>> proxy.reset(); ...; proxy.requests, proxy.up, proxy.down
+>>> hub.stop()
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -117,10 +118,8 @@ class CountingProxy:
             pass
         finally:
             for s in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 s.close()
 
 

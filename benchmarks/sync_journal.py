@@ -54,9 +54,7 @@ def recorded(events: int) -> Path:
         learner = journal.add_learner("基准", "一班")
         with journal.batch():
             for i in range(events - 1):
-                journal.record_progress(
-                    learner.id, "bench.pkg", f"{i % 500:064x}", i, 600_000, 1.0
-                )
+                journal.record_progress(learner.id, "bench.pkg", f"{i % 500:064x}", i, 600_000, 1.0)
     (folder / "ready").touch()
     return folder
 
