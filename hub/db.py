@@ -181,8 +181,6 @@ def _engine(url: str) -> Engine:
                 "journal_mode=WAL",
                 "synchronous=FULL",
                 "busy_timeout=30000",
-                "cache_size=-65536",
-                "wal_autocheckpoint=10000",
             ):
                 dbapi_conn.execute(f"PRAGMA {pragma}")
 
