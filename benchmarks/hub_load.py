@@ -47,6 +47,7 @@ from sync import protocol  # noqa: E402
 from sync.events import PROGRESS, Event, new_id  # noqa: E402
 from sync.hlc import Stamp  # noqa: E402
 
+QUIET_S = [60.0]  # how long each measured part waits for other processes to calm down
 WORK = ROOT / "bench-out" / "hub-load"
 ATTEMPTS = 20
 
@@ -148,7 +149,7 @@ def run(args: argparse.Namespace, db: str | None) -> dict:
             devices[-1].device_id = device_id  # type: ignore[attr-defined]
         for device in devices:
             device.start()
-        quiet = wait_until_quiet(30)
+        quiet = wait_until_quiet(QUIET_S[0])
         go.wait()
         start = time.perf_counter()
         for device in devices:
@@ -202,7 +203,11 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--postgres", help="a database of its own: its tables are dropped")
+    parser.add_argument(
+        "--quiet-timeout", type=float, default=60, help="seconds to wait for a quiet machine"
+    )
     args = parser.parse_args()
+    QUIET_S[0] = args.quiet_timeout
     WORK.mkdir(parents=True, exist_ok=True)
     result: dict = {"benchmark": "hub_load", "machine": describe(WORK), "sqlite": run(args, None)}
     if args.postgres:

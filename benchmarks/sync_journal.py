@@ -39,6 +39,7 @@ from machine import describe, median, wait_until_quiet  # noqa: E402
 from sync.client import client_for, enrol, sync_journal  # noqa: E402
 from sync.journal import Journal  # noqa: E402
 
+QUIET_S = [60.0]  # how long each measured part waits for other processes to calm down
 WORK = ROOT / "bench-out" / "sync-journal"
 TARGET_S = 10.0
 DEMO = ROOT / "app" / "demo"
@@ -80,7 +81,7 @@ def push_and_pull(source: Path, events: int, run: int, db: str | None) -> dict:
     hub = Hub.start(work / "hub", db=db)
     try:
         _school, code = hub.add_school(f"基准学校{run}")
-        quiet = wait_until_quiet(30)
+        quiet = wait_until_quiet(QUIET_S[0])
         with Journal(work / "pc") as pc:
             enrol(pc, hub.url, code, "push")
             client = client_for(pc)
@@ -173,7 +174,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--postgres", help="a database of its own: its tables are dropped")
     parser.add_argument("--skip-idle", action="store_true")
+    parser.add_argument(
+        "--quiet-timeout", type=float, default=60, help="seconds to wait for a quiet machine"
+    )
     args = parser.parse_args()
+    QUIET_S[0] = args.quiet_timeout
     WORK.mkdir(parents=True, exist_ok=True)
     source = recorded(args.events)
     result: dict = {"benchmark": "sync_journal", "machine": describe(WORK), "events": args.events}

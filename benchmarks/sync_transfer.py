@@ -53,6 +53,7 @@ from sync.journal import Journal  # noqa: E402
 from sync.throttle import Throttle  # noqa: E402
 from sync.upload import queue, send  # noqa: E402
 
+QUIET_S = [60.0]  # how long each measured part waits for other processes to calm down
 WORK = ROOT / "bench-out" / "sync"
 MIB = 1024 * 1024
 THROTTLE_RATE = 2 * MIB
@@ -95,7 +96,7 @@ def timed(fn) -> float:  # type: ignore[no-untyped-def]
 def download_vs_curl(http: requests.Session, url: str, size: int, runs: int) -> dict:
     kebao_s, curl_s = [], []
     for run in range(runs):
-        wait_until_quiet(20)
+        wait_until_quiet(QUIET_S[0])
         part = WORK / f"dl{run}.part"
         kebao_s.append(timed(lambda p=part: fetch(http, url, p, size=size)))
         out = WORK / f"curl{run}"
@@ -179,7 +180,7 @@ def throttled(http: requests.Session, hub: Hub, repo: Path, seconds: int) -> dic
         for _ in range(size // MIB):
             f.write(os.urandom(MIB))
     part = WORK / "throttled.part"
-    wait_until_quiet(20)
+    wait_until_quiet(QUIET_S[0])
     elapsed = timed(
         lambda: fetch(
             http,
@@ -209,7 +210,7 @@ def upload(hub: Hub, code: str, blob: Path, download_s: float) -> dict:
         assert school is not None
         entry = queue(pc, blob)
         client = client_for(journal)
-        wait_until_quiet(20)
+        wait_until_quiet(QUIET_S[0])
         seconds = timed(lambda: send(client, school, entry, outbox=pc / "outbox"))
         client.close()
     return {
@@ -224,7 +225,11 @@ def main() -> None:
     parser.add_argument("--mb", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--throttle-s", type=int, default=30)
+    parser.add_argument(
+        "--quiet-timeout", type=float, default=60, help="seconds to wait for a quiet machine"
+    )
     args = parser.parse_args()
+    QUIET_S[0] = args.quiet_timeout
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
     repo, key, sha, size = make_repo(args.mb)
@@ -233,7 +238,7 @@ def main() -> None:
         _school, code = hub.add_school("基准学校")
         blob_url = f"{hub.url}/repo/blobs/{sha[:2]}/{sha}"
         http = requests.Session()
-        quiet = wait_until_quiet(30)
+        quiet = wait_until_quiet(QUIET_S[0])
         download = download_vs_curl(http, blob_url, size, args.runs)
         resume = resume_after_cancel(http, blob_url, size)
         killed = kill_and_resume(hub, key, sha, size)

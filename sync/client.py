@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import gzip
 import json
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -27,6 +29,7 @@ from sync.protocol import API, Page
 
 CONNECT_TIMEOUT_S = 10
 READ_TIMEOUT_S = 60
+PUSH_IN_FLIGHT = 2  # push batches sent before the first is acknowledged
 _ENVELOPE_BYTES = 64  # `{"events":[` … `]}` around a push batch's events
 
 
@@ -88,6 +91,7 @@ class HubClient:
         self.http.headers["User-Agent"] = f"kebao-sync/{protocol.PROTOCOL}"
         self.bytes_sent = 0
         self.bytes_received = 0
+        self._counting = threading.Lock()
 
     def close(self) -> None:
         self.http.close()
@@ -111,8 +115,9 @@ class HubClient:
             content = response.content  # read it all here, where a cut is caught
         except requests.RequestException as e:
             raise HubUnreachable(url=self.url, reason=network_reason(e)) from None
-        self.bytes_sent += len(body) if isinstance(body, bytes) else 0
-        self.bytes_received += _wire_length(response, content)
+        with self._counting:  # two pushes, or a push and a pull, may finish at once
+            self.bytes_sent += len(body) if isinstance(body, bytes) else 0
+            self.bytes_received += _wire_length(response, content)
         if response.status_code >= 500 or response.status_code == 408:
             raise HubUnreachable(url=self.url, reason=f"HTTP {response.status_code}")
         if response.status_code >= 400:
@@ -256,16 +261,27 @@ def sync_journal(
         raise NotEnrolled()
     report = JournalReport()
     sent0, received0 = client.bytes_sent, client.bytes_received
-    cursor = state.push_cursor
-    while True:
-        page = journal.wire_to_send(cursor, batch, protocol.PUSH_BYTES - _ENVELOPE_BYTES)
-        if not page.events:
-            break
-        stored, duplicates = client.push(state.school_id, page.events)
-        report.pushed += stored
-        report.duplicates += duplicates
-        cursor = page.cursor
-        journal.update_sync_state(push_cursor=cursor)
+    # Two batches in flight: the hub checks one while it stores the other. The cursor
+    # moves over a batch only once it and every batch before it were acknowledged.
+    in_flight: deque[tuple[Future[tuple[int, int]], int]] = deque()
+    read_to = state.push_cursor
+    with ThreadPoolExecutor(PUSH_IN_FLIGHT) as senders:
+        while True:
+            while len(in_flight) < PUSH_IN_FLIGHT:
+                page = journal.wire_to_send(read_to, batch, protocol.PUSH_BYTES - _ENVELOPE_BYTES)
+                if not page.events:
+                    break
+                in_flight.append(
+                    (senders.submit(client.push, state.school_id, page.events), page.cursor)
+                )
+                read_to = page.cursor
+            if not in_flight:
+                break
+            sending, cursor = in_flight.popleft()
+            stored, duplicates = sending.result()  # a failure: what follows is not counted
+            report.pushed += stored
+            report.duplicates += duplicates
+            journal.update_sync_state(push_cursor=cursor)
     # The next page is asked for while this one is applied: the hub's work and ours overlap.
     with ThreadPoolExecutor(1) as ahead:
         pulled = client.pull(state.school_id, state.pull_cursor)

@@ -21,6 +21,7 @@ from conftest import run_cli
 from hubfixture import RunningHub, start_hub
 
 from app.demo import DEMO_DIR, DEMO_KEY
+from app.gui.downloads_page import load_queue
 from app.settings import Settings
 from media.errors import Cancelled
 from media.library import Library
@@ -245,6 +246,22 @@ def test_an_idle_round_asks_the_hub_one_thing(make_hub, tmp_path) -> None:
     with Journal(data) as journal:
         journal.add_learner("王小明", "三年级1班")
     assert requests_of_a_round(data) == [f"POST /api/v1/schools/{school}/events", pull]
+
+
+def test_the_downloads_queue_shows_what_the_last_round_kept(make_hub, tmp_path) -> None:
+    data = tmp_path / "pc"
+    hub, _school = subscribed_pc(make_hub, data)
+    assert len(sync(data)["installed"]) == 1
+    hub.stop()  # from here on, anything asked of the hub fails
+    queue = load_queue(data)
+    assert queue.error == "" and [(r.key, r.done) for r in queue.packages] == [
+        ("demo.math.g3a", True)
+    ]
+    assert queue.packages[0].size and queue.offered
+    for copy in (data / "downloads" / "manifests").iterdir():
+        copy.write_bytes(b"{}")  # damaged: not believed, so the hub is asked, and it is down
+    damaged = load_queue(data)
+    assert damaged.error and damaged.packages[0].size is None
 
 
 def test_records_too_big_for_one_batch_go_in_several(hub, tmp_path) -> None:
