@@ -68,8 +68,6 @@ PALETTE = (
     "#d6457a",
     "#7a6a58",
 )
-# Ids looked up per query when a page of events arrives (SQLite binds up to 32 766).
-_IDS_PER_QUERY = 500
 # The last seconds of a video: resuming there would only show the credits.
 RESUME_TAIL_MS = 5_000
 
@@ -432,28 +430,20 @@ class Journal:
             self._store([event])
         return event
 
-    def _store(self, events: Iterable[Event], via: str = "local") -> list[Event]:
-        """Append the events not yet held and merge them into the tables; returns those.
+    def _store(self, events: Iterable[Event], via: str = "local") -> int:
+        """Append the events not yet held and merge them into the tables; how many were new.
 
-        Inside `batch()`: the ids held are looked up and the rest inserted in the same
-        transaction, so nothing can come in between.
+        Every event is merged, held or not: each merge is idempotent (`sync.views`), so
+        one already folded in changes nothing, and no query has to find out which.
         """
-        fresh = {e.id: e for e in events}  # a page may repeat an event: once is enough
-        ids = list(fresh)
-        held: set[str] = set()
-        for i in range(0, len(ids), _IDS_PER_QUERY):
-            chunk = ids[i : i + _IDS_PER_QUERY]
-            marks = ",".join("?" * len(chunk))  # placeholders only; the ids are bound
-            held.update(
-                row[0]
-                for row in self.db.execute(f"SELECT id FROM events WHERE id IN ({marks})", chunk)  # noqa: S608
-            )
-        new = [e for e in fresh.values() if e.id not in held]
+        events = list(events)
+        before = self.db.conn.total_changes
         self.db.conn.executemany(
-            "INSERT INTO events (id, hlc, kind, body, via) VALUES (?, ?, ?, ?, ?)",
-            [(e.id, e.hlc, e.kind, e.body_json, via) for e in new],
+            "INSERT OR IGNORE INTO events (id, hlc, kind, body, via) VALUES (?, ?, ?, ?, ?)",
+            [(e.id, e.hlc, e.kind, e.body_json, via) for e in events],
         )
-        self._merge(views.fold(new))
+        new = self.db.conn.total_changes - before  # an ignored row is no change
+        self._merge(views.fold(events))
         return new
 
     # -- the materialised views: read and merge ----------------------------------------
@@ -616,7 +606,7 @@ class Journal:
         with self.batch():
             # Stamps are fixed-width text in time order: the greatest text is the latest.
             self._clock.observe(Stamp.parse(max(e.hlc for e in events)))
-            return len(self._store(events, via))
+            return self._store(events, via)
 
     # -- sync bookkeeping ------------------------------------------------------------------
 
