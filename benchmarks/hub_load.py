@@ -78,9 +78,16 @@ def device_events(device: str, count: int) -> list[Event]:
 
 class Device(threading.Thread):
     def __init__(
-        self, url: str, school: str, token: str, bodies: list[bytes], go: threading.Barrier
+        self,
+        device_id: str,
+        url: str,
+        school: str,
+        token: str,
+        bodies: list[bytes],
+        go: threading.Barrier,
     ):
         super().__init__(daemon=True)
+        self.device_id = device_id
         self.url = protocol.school_path(school, "events")
         self.base, self.token, self.bodies, self.go = url, token, bodies, go
         self.stored = self.duplicates = self.requests = 0
@@ -145,8 +152,8 @@ def run(args: argparse.Namespace, db: str | None) -> dict:
                 gzip.compress(protocol.events_body(batch[i : i + args.batch]), compresslevel=6)
                 for i in range(0, len(batch), args.batch)
             ]
-            devices.append(Device(hub.url, school, answer.json()["token"], bodies, go))
-            devices[-1].device_id = device_id  # type: ignore[attr-defined]
+            token = answer.json()["token"]
+            devices.append(Device(device_id, hub.url, school, token, bodies, go))
         for device in devices:
             device.start()
         quiet = wait_until_quiet(QUIET_S[0])
@@ -170,10 +177,7 @@ def run(args: argparse.Namespace, db: str | None) -> dict:
         hub.stop()
     sent = args.devices * args.events
     held = sum(count for count, _distinct in per_device.values())
-    each_once = all(
-        per_device.get(d.device_id) == (args.events, args.events)  # type: ignore[attr-defined]
-        for d in devices
-    )
+    each_once = all(per_device.get(d.device_id) == (args.events, args.events) for d in devices)
     retries: Counter[str] = Counter()
     for d in devices:
         retries.update(d.retries)
