@@ -27,13 +27,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hub import content, tus
-from hub.db import HubStore, now_ms
+from hub.db import HubStore, StoredEvent, now_ms
 from hub.state import AuthorisedDevice, HubState, hub_state
 from hub.wire import HubError, error_response, read_body
 from media.errors import InputInvalid
 from sync.protocol import (
     API,
     PROTOCOL,
+    PULL_BYTES,
     PULL_EVENTS,
     PUSH_BYTES,
     PUSH_EVENTS,
@@ -49,13 +50,15 @@ from sync.protocol import (
 _STATUS_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 _ENROL_BYTES = 4096
 _CURSOR_DIGITS = 18
+_EVENT_BYTES = 128  # an event's wire form without its body: id, hlc, kind, keys
 
 
 class ApiGzip:
     """gzip for API responses only: `/repo` files keep their byte ranges and lengths."""
 
     def __init__(self, app: ASGIApp) -> None:
-        self.app, self.gzip = app, GZipMiddleware(app, minimum_size=1024)
+        # Level 6, not Starlette's 9: a page of 5000 events is 2 % larger and 3× quicker.
+        self.app, self.gzip = app, GZipMiddleware(app, minimum_size=1024, compresslevel=6)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         target = self.gzip if scope.get("path", "").startswith(API + "/") else self.app
@@ -67,6 +70,7 @@ def _limits() -> dict[str, int]:
         "push_events": PUSH_EVENTS,
         "push_bytes": PUSH_BYTES,
         "pull_events": PULL_EVENTS,
+        "pull_bytes": PULL_BYTES,
         "upload_bytes": UPLOAD_BYTES,
         "upload_chunk_bytes": UPLOAD_CHUNK_BYTES,
     }
@@ -101,6 +105,16 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(OperationalError, database_down)
     app.add_exception_handler(ClientDisconnect, client_gone)
+
+
+def _within(page: list[StoredEvent], budget: int) -> list[StoredEvent]:
+    """The first events of `page` whose wire forms take about `budget` bytes (at least one)."""
+    total = 0
+    for n, stored in enumerate(page):
+        total += len(stored.wire[3].encode()) + _EVENT_BYTES
+        if n and total > budget:
+            return page[:n]
+    return page
 
 
 def _cursor(after: str | None) -> int:
@@ -177,8 +191,8 @@ def create_app(
     async def push(request: Request, school_id: str, _device: AuthorisedDevice) -> dict:
         hub = hub_state(request)
         data = await read_body(request, PUSH_BYTES)
-        try:
-            batch = parse_push(data)
+        try:  # in a worker thread, as the store: checking a batch takes a while
+            batch = await run_in_threadpool(parse_push, data)
         except TooManyEvents as e:
             raise HubError("too_large", str(e)) from None
         except InputInvalid as e:
@@ -195,9 +209,14 @@ def create_app(
         limit: int = PULL_EVENTS,
     ) -> Response:
         start, size = _cursor(after), max(1, min(limit, PULL_EVENTS))
-        page = hub_state(request).store.pull(school_id, start, size, device.device_id)
+        hub = hub_state(request)
+        rows = hub.store.pull(school_id, start, size, device.device_id)
+        page = _within(rows, PULL_BYTES)
         cursor = str(page[-1].seq if page else start)
-        body = events_body([p.event for p in page], cursor=cursor, more=len(page) == size)
+        more = len(page) < len(rows) or len(rows) == size
+        repo = content.index_etag(hub.repo)  # only a hub with a repository says it
+        extra = {"repo": repo} if repo else {}
+        body = events_body([p.wire for p in page], cursor=cursor, more=more, **extra)
         return Response(body, media_type="application/json; charset=utf-8")
 
     app.include_router(tus.router)

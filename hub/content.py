@@ -2,7 +2,8 @@
 
 Starlette's FileResponse already answers `Range` (206, 416) and `If-Range` (a changed
 validator → 200 with the whole file); this module resolves the path inside the folder
-and gives it the protocol's strong ETag `"<size>-<mtime_ns>"`.
+and gives it the protocol's strong ETag `"<size>-<mtime_ns>"`; `If-None-Match` with that
+ETag is answered 304.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from starlette.responses import FileResponse, Response
 
 from hub.state import hub_state
 from hub.wire import HubError
+from media.repository import INDEX
 from sync.protocol import REPO
 
 router = APIRouter()
@@ -43,6 +45,17 @@ def etag(stat: os.stat_result) -> str:
     return f'"{stat.st_size}-{stat.st_mtime_ns}"'
 
 
+def index_etag(root: Path | None) -> str | None:
+    """The ETag of the repository's index now (None: no repository or no index): each pull
+    page carries it, so a client fetches the index only when it changed."""
+    if root is None:
+        return None
+    try:
+        return etag((root / INDEX).stat())
+    except OSError:
+        return None
+
+
 @router.api_route(REPO + "/{rel:path}", methods=["GET", "HEAD"])
 def repo_file(request: Request, rel: str) -> Response:
     root = hub_state(request).repo
@@ -51,6 +64,8 @@ def repo_file(request: Request, rel: str) -> Response:
         raise HubError("not_found", rel)
     stat = path.stat()
     tag = etag(stat)
+    if request.headers.get("if-none-match") == tag:  # the client's copy is this file
+        return Response(status_code=304, headers={"ETag": tag})
     asked = request.headers.get("range", "").strip()
     if asked and not _RANGE.fullmatch(asked):
         # Starlette would answer a bare-text 400; the hub's shape instead.

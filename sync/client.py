@@ -14,6 +14,9 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import threading
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -21,12 +24,14 @@ import requests
 
 from media.errors import InputInvalid, KebaoError, language, text
 from sync import protocol
-from sync.events import Event
+from sync.events import Event, WireEvent
 from sync.journal import Journal
 from sync.protocol import API, Page
 
 CONNECT_TIMEOUT_S = 10
 READ_TIMEOUT_S = 60
+PUSH_IN_FLIGHT = 2  # push batches sent before the first is acknowledged
+_ENVELOPE_BYTES = 64  # `{"events":[` … `]}` around a push batch's events
 
 
 def timeouts() -> tuple[float, float]:
@@ -94,6 +99,7 @@ class JournalReport:
     pulled: int = 0  # events new to this journal
     bytes_sent: int = 0
     bytes_received: int = 0
+    repo_index: str | None = None  # the ETag of the hub's repository index (last page)
 
 
 class HubClient:
@@ -104,6 +110,7 @@ class HubClient:
         self.http.headers["User-Agent"] = f"kebao-sync/{protocol.PROTOCOL}"
         self.bytes_sent = 0
         self.bytes_received = 0
+        self._counting = threading.Lock()
 
     def close(self) -> None:
         self.http.close()
@@ -129,8 +136,9 @@ class HubClient:
             raise HubUnreachable(url=self.url, reason=network_reason(e)) from None
         if cut_in_head(response):
             raise HubUnreachable(url=self.url, reason=cut_short())
-        self.bytes_sent += len(body) if isinstance(body, bytes) else 0
-        self.bytes_received += len(content)
+        with self._counting:  # two pushes, or a push and a pull, may finish at once
+            self.bytes_sent += len(body) if isinstance(body, bytes) else 0
+            self.bytes_received += _wire_length(response, content)
         if response.status_code >= 500 or response.status_code == 408:
             raise _unavailable(self.url, response)
         if response.status_code >= 400:
@@ -156,7 +164,7 @@ class HubClient:
         except (KeyError, TypeError):
             raise HubRefused(200, "invalid", "unexpected answer to enrolment") from None
 
-    def push(self, school_id: str, events: list[Event]) -> tuple[int, int]:
+    def push(self, school_id: str, events: list[Event] | list[WireEvent]) -> tuple[int, int]:
         """Send one batch; (stored, duplicates). Safe to repeat after any failure."""
         body = gzip.compress(protocol.events_body(events), compresslevel=6)
         response = self.request(
@@ -196,6 +204,14 @@ def cut_in_head(response: requests.Response) -> bool:
 
 def cut_short() -> str:
     return text("回答不完整，连接中断了", "the answer was cut short")
+
+
+def _wire_length(response: requests.Response, content: bytes) -> int:
+    """How many bytes of body crossed the wire: a gzip answer's length before inflating."""
+    declared = response.headers.get("Content-Length", "")
+    if response.headers.get("Content-Encoding") == "gzip" and declared.isdigit():
+        return int(declared)
+    return len(content)
 
 
 def network_reason(e: requests.RequestException) -> str:
@@ -278,7 +294,9 @@ def enrol(journal: Journal, url: str, code: str, name: str) -> Enrolled:
     return enrolled
 
 
-def sync_journal(journal: Journal, client: HubClient, batch: int = 1000) -> JournalReport:
+def sync_journal(
+    journal: Journal, client: HubClient, batch: int = protocol.PUSH_EVENTS
+) -> JournalReport:
     """Push until nothing is pending, then pull until the hub has no more.
 
     Each acknowledged batch moves the push cursor, each applied page the pull cursor
@@ -290,23 +308,39 @@ def sync_journal(journal: Journal, client: HubClient, batch: int = 1000) -> Jour
         raise NotEnrolled()
     report = JournalReport()
     sent0, received0 = client.bytes_sent, client.bytes_received
-    cursor = state.push_cursor
-    while True:
-        page = journal.events_to_send(cursor, limit=batch)
-        if not page.events:
-            break
-        stored, duplicates = client.push(state.school_id, page.events)
-        report.pushed += stored
-        report.duplicates += duplicates
-        cursor = page.cursor
-        journal.update_sync_state(push_cursor=cursor)
-    after = state.pull_cursor
-    while True:
-        pulled = client.pull(state.school_id, after)
-        report.pulled += journal.apply_pulled(pulled.events, pulled.cursor)
-        after = pulled.cursor
-        if not pulled.more:
-            break
+    # Two batches in flight: the hub checks one while it stores the other. The cursor
+    # moves over a batch only once it and every batch before it were acknowledged.
+    in_flight: deque[tuple[Future[tuple[int, int]], int]] = deque()
+    read_to = state.push_cursor
+    with ThreadPoolExecutor(PUSH_IN_FLIGHT) as senders:
+        while True:
+            while len(in_flight) < PUSH_IN_FLIGHT:
+                page = journal.wire_to_send(read_to, batch, protocol.PUSH_BYTES - _ENVELOPE_BYTES)
+                if not page.events:
+                    break
+                in_flight.append(
+                    (senders.submit(client.push, state.school_id, page.events), page.cursor)
+                )
+                read_to = page.cursor
+            if not in_flight:
+                break
+            sending, cursor = in_flight.popleft()
+            stored, duplicates = sending.result()  # a failure: what follows is not counted
+            report.pushed += stored
+            report.duplicates += duplicates
+            journal.update_sync_state(push_cursor=cursor)
+    # The next page is asked for while this one is applied: the hub's work and ours overlap.
+    with ThreadPoolExecutor(1) as ahead:
+        pulled = client.pull(state.school_id, state.pull_cursor)
+        while True:
+            following = (
+                ahead.submit(client.pull, state.school_id, pulled.cursor) if pulled.more else None
+            )
+            report.pulled += journal.apply_pulled(pulled.events, pulled.cursor)
+            if following is None:
+                break
+            pulled = following.result()
+    report.repo_index = pulled.repo
     report.bytes_sent = client.bytes_sent - sent0
     report.bytes_received = client.bytes_received - received0
     return report

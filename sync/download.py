@@ -25,6 +25,7 @@ from typing import BinaryIO, Protocol
 import requests
 
 from media import manifest as mf
+from media.disk import write_atomic
 from media.errors import BlobCorrupt, Cancelled, RepositoryInvalid, SourceUnavailable, text
 from media.repository import INDEX, MAX_INDEX_BYTES, MAX_SIGNATURE_BYTES, IndexEntry, parse_index
 from sync.client import cut_in_head, cut_short, network_reason, timeouts
@@ -136,8 +137,12 @@ class HttpSource:
         http: requests.Session | None = None,
         pace: Pace | None = None,
         progress: Callable[[int], None] | None = None,
+        index_etag: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
+        # The index's ETag as the server said it is now (a hub's pull page): a copy with
+        # that ETag is used without asking.
+        self.index_etag = index_etag
         self.label = self.url
         self.downloads = downloads
         self.http = http or requests.Session()
@@ -147,28 +152,37 @@ class HttpSource:
         self._sizes: dict[str, int] = {}
         self._entries: list[IndexEntry] | None = None
 
-    def _get(self, rel: str, limit: int) -> bytes | None:
-        """A small file of the repository (None when the server has none), at most `limit`."""
+    def _fetch(self, rel: str, limit: int, if_none_match: str = "") -> tuple[int, bytes, str]:
+        """(status, body, ETag) of a small file of the repository: 200, 304 (`if_none_match`
+        is still the file) or 404; the body at most `limit` bytes."""
+        headers = {"If-None-Match": if_none_match} if if_none_match else {}
+        where = f"{self.label}/{rel}"
         data = b""
         try:
-            response = self.http.get(f"{self.url}/{rel}", timeout=timeouts(), stream=True)
+            response = self.http.get(
+                f"{self.url}/{rel}", headers=headers, timeout=timeouts(), stream=True
+            )
             with contextlib.closing(response):
-                if response.status_code == 404:
-                    return None
-                if response.status_code != 200:
-                    raise _refused(f"{self.label}/{rel}", response.status_code)
-                if cut_in_head(response):
-                    raise DownloadBroken(where=f"{self.label}/{rel}", problem=cut_short())
-                # iter_content, not raw.read: a cut mid-body is then a requests error too.
-                for block in response.iter_content(CHUNK):
-                    data += block
-                    if len(data) > limit:
-                        break
+                if response.status_code not in (200, 304, 404):
+                    raise _refused(where, response.status_code)
+                if response.status_code == 200:
+                    if cut_in_head(response):  # never kept as an (empty) index
+                        raise DownloadBroken(where=where, problem=cut_short())
+                    # iter_content, not raw.read: a cut mid-body is then a requests error too.
+                    for block in response.iter_content(CHUNK):
+                        data += block
+                        if len(data) > limit:
+                            break
         except requests.RequestException as e:
             raise DownloadBroken(where=self.label, problem=network_reason(e)) from None
         if len(data) > limit:
             raise RepositoryInvalid(where=self.label, problem=f"{rel} 过大")
-        return data
+        return response.status_code, data, response.headers.get("ETag", "")
+
+    def _get(self, rel: str, limit: int) -> bytes | None:
+        """A small file of the repository (None when the server has none), at most `limit`."""
+        status, data, _etag = self._fetch(rel, limit)
+        return None if status == 404 else data
 
     def available(self) -> bool:
         try:
@@ -177,27 +191,56 @@ class HttpSource:
             return False
 
     def entries(self) -> list[IndexEntry]:
-        """The repository's index, fetched once per source (the library asks for it per
+        """The repository's index, read once per source (the library asks for it per
         package; over HTTP that would be the whole index each time)."""
         if self._entries is None:
-            data = self._get(INDEX, MAX_INDEX_BYTES)
-            if data is None:
-                raise RepositoryInvalid(where=self.label, problem=f"找不到 {INDEX}")
-            self._entries = parse_index(data, self.label)
+            self._entries = parse_index(self._index(), self.label)
         return self._entries
 
+    def _index(self) -> bytes:
+        """The index: the copy kept in `downloads/` if it is still the server's (its ETag
+        is `index_etag`, or the server answers 304), else fetched and kept."""
+        copy = index_copy(self.downloads, self.url)
+        held = held_index_etag(self.downloads, self.url)
+        if held and held == self.index_etag:
+            with contextlib.suppress(OSError):
+                return copy.read_bytes()
+        status, data, etag = self._fetch(INDEX, MAX_INDEX_BYTES, held)
+        if status == 304:
+            with contextlib.suppress(OSError):
+                return copy.read_bytes()
+            status, data, etag = self._fetch(INDEX, MAX_INDEX_BYTES)
+        if status == 404:
+            raise RepositoryInvalid(where=self.label, problem=f"找不到 {INDEX}")
+        if etag.startswith('"'):  # only a strong ETag says the copy is the file
+            with contextlib.suppress(OSError):  # a copy is a saving, not a need
+                self.downloads.mkdir(parents=True, exist_ok=True)
+                write_atomic(copy, data)
+                write_atomic(copy.with_name(copy.name + ".etag"), etag.encode("ascii"))
+        return data
+
     def manifest_bytes(self, entry: IndexEntry) -> bytes:
+        """A manifest, checked against the index; kept in `downloads/manifests/` by its
+        SHA-256, so the 下载 page's sizes do not fetch it again each round."""
         label = f"{entry.title} ({entry.version})"
-        data = self._get(f"packages/{entry.id}/{entry.version}.json", mf.MAX_MANIFEST_BYTES)
-        if data is None:
-            raise RepositoryInvalid(where=self.label, problem=f"{label} 的清单文件缺失")
-        if (
-            len(data) != entry.manifest_size
-            or hashlib.sha256(data).hexdigest() != entry.manifest_sha256
-        ):
-            raise mf.ManifestInvalid(
-                package=label, problem="清单与索引中的校验值不符（可能被篡改）"
-            )
+        copy = self.downloads / "manifests" / f"{entry.manifest_sha256}.json"
+        data = None
+        with contextlib.suppress(OSError):
+            data = copy.read_bytes()
+        if data is None or hashlib.sha256(data).hexdigest() != entry.manifest_sha256:
+            data = self._get(f"packages/{entry.id}/{entry.version}.json", mf.MAX_MANIFEST_BYTES)
+            if data is None:
+                raise RepositoryInvalid(where=self.label, problem=f"{label} 的清单文件缺失")
+            if (
+                len(data) != entry.manifest_size
+                or hashlib.sha256(data).hexdigest() != entry.manifest_sha256
+            ):
+                raise mf.ManifestInvalid(
+                    package=label, problem="清单与索引中的校验值不符（可能被篡改）"
+                )
+            with contextlib.suppress(OSError):
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                write_atomic(copy, data)
         with contextlib.suppress(mf.ManifestInvalid, ValueError):
             for blob in mf.parse(data, label).blobs(None):
                 self._sizes[blob.sha256] = blob.size
@@ -240,6 +283,20 @@ class HttpSource:
             part.with_name(part.name + ".etag").unlink(missing_ok=True)
             removed += 1
         return removed
+
+
+def index_copy(downloads: Path, url: str) -> Path:
+    """Where the index of the repository at `url` is kept between rounds."""
+    return downloads / f"index-{hashlib.sha256(url.rstrip('/').encode()).hexdigest()[:16]}.json"
+
+
+def held_index_etag(downloads: Path, url: str) -> str:
+    """The ETag of the kept copy of `url`'s index ("" when there is none)."""
+    copy = index_copy(downloads, url)
+    try:
+        return copy.with_name(copy.name + ".etag").read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def clean_downloads(downloads: Path, installed: Callable[[str], bool]) -> int:

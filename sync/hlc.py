@@ -25,6 +25,11 @@ DEVICE_PATTERN = r"[0-9a-f]{8,32}"
 _STAMP = re.compile(rf"(\d{{15}})\.(\d{{5}})\.({DEVICE_PATTERN})")
 
 
+def is_stamp(text: object) -> bool:
+    """Whether `text` is a stamp's text form (what `Stamp.parse` takes), without parsing it."""
+    return isinstance(text, str) and _STAMP.fullmatch(text) is not None
+
+
 def wall_ms() -> int:
     return time.time_ns() // 1_000_000
 

@@ -41,8 +41,17 @@ from sqlite_utils.migrations import Migrations
 from media.collation import natural_key
 from media.errors import InputInvalid, NotFound, text
 from media.pinyin import keys as pinyin_keys
-from sync import views
-from sync.events import ATTEMPT, LEARNER, PLAY, PROGRESS, Event, canonical_json
+from sync import protocol, views
+from sync.events import (
+    ATTEMPT,
+    LEARNER,
+    PLAY,
+    PROGRESS,
+    Event,
+    WireEvent,
+    canonical_json,
+    new_id,
+)
 from sync.hlc import Clock, Stamp, wall_ms
 
 migrations = Migrations("kebao.journal")
@@ -289,6 +298,12 @@ class EventPage:
     cursor: int  # pass to the next `events_after` call
 
 
+@dataclass(frozen=True)
+class WirePage:
+    events: list[WireEvent]  # as stored: (id, hlc, kind, body JSON)
+    cursor: int  # the `seq` of the last one
+
+
 VIAS = ("usb", "hub", "peer")
 
 
@@ -410,21 +425,25 @@ class Journal:
 
     def _record(self, kind: str, body: dict) -> Event:
         with self.batch():
-            event = Event(str(uuid.uuid4()), str(self._clock.tick()), kind, body)
+            stamp = self._clock.tick()
+            event = Event(new_id(stamp.ms), str(stamp), kind, body)
             self._store([event])
         return event
 
-    def _store(self, events: Iterable[Event], via: str = "local") -> list[Event]:
-        """Append the events not yet held and merge them into the tables; returns those."""
-        new = []
-        for e in events:
-            cursor = self.db.execute(
-                "INSERT OR IGNORE INTO events (id, hlc, kind, body, via) VALUES (?, ?, ?, ?, ?)",
-                [e.id, e.hlc, e.kind, canonical_json(e.body), via],
-            )
-            if cursor.rowcount:
-                new.append(e)
-        self._merge(views.fold(new))
+    def _store(self, events: Iterable[Event], via: str = "local") -> int:
+        """Append the events not yet held and merge them into the tables; how many were new.
+
+        Every event is merged, held or not: each merge is idempotent (`sync.views`), so
+        one already folded in changes nothing, and no query has to find out which.
+        """
+        events = list(events)
+        before = self.db.conn.total_changes
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO events (id, hlc, kind, body, via) VALUES (?, ?, ?, ?, ?)",
+            [(e.id, e.hlc, e.kind, e.body_json, via) for e in events],
+        )
+        new = self.db.conn.total_changes - before  # an ignored row is no change
+        self._merge(views.fold(events))
         return new
 
     # -- the materialised views: read and merge ----------------------------------------
@@ -568,7 +587,7 @@ class Journal:
                 "SELECT seq, id, hlc, kind, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
                 [cursor, -1 if limit is None else limit],
             ).fetchall()
-        events = [Event(i, h, k, json.loads(b)) for _, i, h, k, b in rows]
+        events = [Event.stored(i, h, k, b) for _, i, h, k, b in rows]
         return EventPage(events, rows[-1][0] if rows else cursor)
 
     def apply_events(self, events: Iterable[Event], via: str = "usb") -> int:
@@ -585,8 +604,9 @@ class Journal:
         if not events:
             return 0
         with self.batch():
-            self._clock.observe(max(e.stamp for e in events))
-            return len(self._store(events, via))
+            # Stamps are fixed-width text in time order: the greatest text is the latest.
+            self._clock.observe(Stamp.parse(max(e.hlc for e in events)))
+            return self._store(events, via)
 
     # -- sync bookkeeping ------------------------------------------------------------------
 
@@ -618,15 +638,34 @@ class Journal:
         USB drive carries (cursor: `usb_cursor`; nor what came from a drive, which is
         on a drive already); the page's `cursor` is the last `seq` in it.
         """
+        rows = self._rows_to_send(cursor, limit, skip)
+        events = [Event.stored(i, h, k, b) for _, i, h, k, b in rows]
+        return EventPage(events, rows[-1][0] if rows else cursor)
+
+    def wire_to_send(
+        self, cursor: int, limit: int, max_bytes: int, *, skip: tuple[str, ...] = ("hub",)
+    ) -> WirePage:
+        """As `events_to_send`, as stored (no parsing): at most `limit` events whose wire
+        forms (`sync.protocol.event_json`) add up to at most `max_bytes`, but at least one."""
+        rows = self._rows_to_send(cursor, limit, skip)
+        events: list[WireEvent] = []
+        size, last = 0, cursor
+        for seq, *parts in rows:
+            size += len(protocol.event_json(*parts).encode()) + 1  # and a comma
+            if events and size > max_bytes:
+                break
+            events.append(tuple(parts))  # type: ignore[arg-type]
+            last = seq
+        return WirePage(events, last)
+
+    def _rows_to_send(self, cursor: int, limit: int | None, skip: tuple[str, ...]) -> list:
         query = "SELECT seq, id, hlc, kind, body FROM events WHERE seq > ? AND via NOT IN ({})"
         marks = ", ".join("?" for _ in skip)  # placeholders only; the values are bound
         with self._lock:
-            rows = self.db.execute(
+            return self.db.execute(
                 query.format(marks) + " ORDER BY seq LIMIT ?",
                 [cursor, *skip, -1 if limit is None else limit],
             ).fetchall()
-        events = [Event(i, h, k, json.loads(b)) for _, i, h, k, b in rows]
-        return EventPage(events, rows[-1][0] if rows else cursor)
 
     def pending_count(self, cursor: int) -> int:
         with self._lock:

@@ -160,7 +160,12 @@ def run_round(
     send_files(TransferClass.SMALL_UPLOAD, small)
     if subscriptions:
         repo = client.url + protocol.REPO
-        source = HttpSource(repo, library.data_dir / "downloads", http=client.http)
+        # The pull page said which index the hub has: the copy kept from an earlier
+        # round is used when it is that one, and an idle round asks nothing more.
+        known = report.journal.repo_index if report.journal is not None else None
+        source = HttpSource(
+            repo, library.data_dir / "downloads", http=client.http, index_etag=known
+        )
         wanted = packages.updates(
             source.entries(), packages.installed_versions(library.catalog), subscriptions
         )

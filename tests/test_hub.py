@@ -24,6 +24,7 @@ from conftest import run_cli_process
 from hubfixture import RunningHub, start_hub
 
 from sync.protocol import (
+    PULL_BYTES,
     PUSH_BYTES,
     PUSH_EVENTS,
     RATE_BURST,
@@ -281,6 +282,39 @@ def test_pushing_a_batch_twice_stores_it_once(hub: RunningHub, school) -> None:
     assert a.push(batch + a.events(3)).json() == {"stored": 3, "duplicates": 50}
     assert len(b.pull_all()) == 53
     assert hub.event_count(school[0]) == 53
+
+
+def test_one_batch_pushed_by_many_devices_at_once_is_stored_once(hub: RunningHub, school) -> None:
+    # Four PCs that all read the same USB drive push the same events at the same moment.
+    devices = [Device(hub, school[1], f"机房{n}") for n in range(4)]
+    batch = devices[0].events(300)
+    with ThreadPoolExecutor(len(devices)) as pool:
+        answers = [r.json() for r in pool.map(lambda d: d.push(batch), devices)]
+    assert sum(a["stored"] for a in answers) == 300
+    assert sum(a["duplicates"] for a in answers) == 300 * 3
+    assert hub.event_count(school[0]) == 300
+    assert sorted(e["id"] for e in devices[1].pull_all()) == sorted(e["id"] for e in batch)
+
+
+def test_an_id_twice_in_one_batch_is_stored_once(hub: RunningHub, school) -> None:
+    a = Device(hub, school[1])
+    batch = a.events(3)
+    assert a.push(batch + batch[:1]).json() == {"stored": 3, "duplicates": 1}
+    assert hub.event_count(school[0]) == 3
+
+
+def test_pull_pages_stop_near_their_byte_limit(hub: RunningHub, school) -> None:
+    a, b = Device(hub, school[1]), Device(hub, school[1])
+    big = a.events(300, kind="attempt")
+    for e in big:  # 15 KB of answers each: 300 of them are more than a page may hold
+        e["body"] = {"learner": str(uuid.uuid4()), "package": "p", "sha256": "ab" * 32,
+                     "answers": "答" * 5000, "score": None, "max_score": None}  # fmt: skip
+    for i in range(0, 300, 100):
+        assert a.push(big[i : i + 100]).json()["stored"] == 100
+    first = b.pull().json()
+    assert first["more"] and 0 < len(first["events"]) < 300
+    assert len(json.dumps(first, ensure_ascii=False).encode()) < PULL_BYTES + 64 * 1024
+    assert [e["id"] for e in b.pull_all()] == [e["id"] for e in big]
 
 
 def test_a_pull_page_comes_back_gzipped_when_asked(hub: RunningHub, school) -> None:
@@ -647,6 +681,25 @@ def test_repo_files_resume_with_range_and_if_range(repo_hub) -> None:
     (repo / "blobs" / "ab" / "abcd").write_bytes(b"a new version")
     changed = requests.get(url, headers={"Range": "bytes=5-", "If-Range": etag}, timeout=10)
     assert changed.status_code == 200 and changed.content == b"a new version"
+
+
+def test_pull_pages_name_the_index_and_repo_answers_304_while_it_is_the_same(repo_hub) -> None:
+    hub, repo = repo_hub
+    device = Device(hub, hub.add_school("城关镇中心小学")[1])
+    tag = device.pull().json()["repo"]
+    index = hub.url + "/repo/kebao-repo.json"
+    assert requests.get(index, timeout=10).headers["ETag"] == tag
+    same = requests.get(index, headers={"If-None-Match": tag}, timeout=10)
+    assert same.status_code == 304 and same.content == b""
+    (repo / "kebao-repo.json").write_text('{"format": 1, "packages": []}', encoding="utf-8")
+    changed = device.pull().json()["repo"]
+    assert changed != tag
+    again = requests.get(index, headers={"If-None-Match": tag}, timeout=10)
+    assert again.status_code == 200 and again.headers["ETag"] == changed
+
+
+def test_a_hub_without_a_repository_names_no_index(hub: RunningHub, school) -> None:
+    assert "repo" not in Device(hub, school[1]).pull().json()
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from media.errors import InputInvalid, NotFound
-from sync import views
+from sync import protocol, views
 from sync.events import Event
 from sync.hlc import MAX_COUNTER, Clock, Stamp
 from sync.journal import Journal, Progress
@@ -556,3 +556,30 @@ def test_two_journals_converge_whatever_each_saw_first(
         assert a.read_views() == expected
         a.close()
         b.close()
+
+
+# -- events on the wire ------------------------------------------------------------------
+
+
+def test_event_ids_are_version_7_and_sort_in_the_order_they_were_made(tmp_path: Path) -> None:
+    wall = iter(range(1_764_100_000_000, 1_764_100_000_000 + 10**6, 7))
+    j = Journal(tmp_path, now_ms=lambda: next(wall))
+    learner = j.add_learner("王小明", "三年级1班")
+    for i in range(20):
+        j.record_progress(learner.id, "demo.math.g3a", "ab" * 32, i * 1000, 600_000, 1.0)
+    ids = [e.id for e in j.events()]
+    assert ids == sorted(ids) and len(set(ids)) == 21
+    assert {uuid.UUID(i).version for i in ids} == {7}
+
+
+def test_events_spliced_onto_the_wire_come_back_the_same(tmp_path: Path) -> None:
+    j = Journal(tmp_path)
+    learner = j.add_learner('王"小明"', "三年级1班")
+    tricky = {"text": 'a "quote", a \\ backslash,\nnew line, 中文, \u2028 and \U0001f600'}
+    j.record_attempt(learner.id, "demo.math.g3a", "ab" * 32, tricky, 7.5, 10)
+    events = j.events()
+    page = protocol.parse_page(protocol.events_body(events, cursor="9", more=False))
+    assert page.events == events and page.cursor == "9" and page.more is False
+    stored = j.wire_to_send(0, 10, 10**6).events
+    assert protocol.parse_push(protocol.events_body(stored)) == events
+    assert [Event.stored(*parts) for parts in stored] == events

@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -19,9 +21,13 @@ from conftest import run_cli
 from hubfixture import RunningHub, start_hub
 
 from app.demo import DEMO_DIR, DEMO_KEY
+from app.gui.downloads_page import load_queue
+from app.settings import Settings
 from media.errors import Cancelled
+from media.library import Library
 from sync.client import client_for
 from sync.journal import Journal
+from sync.round import run_round
 from sync.upload import CHUNK, pending, queue, send
 from sync.usb import exchange
 
@@ -184,9 +190,9 @@ def test_a_recording_upload_resumes_after_a_cut_and_arrives_whole(hub, tmp_path)
     assert f"{school}/{sha}" in hub.files()
 
 
-def subscribed_pc(make_hub, data: Path) -> tuple[RunningHub, str]:
-    """A hub serving the demo repository, and a PC enrolled and subscribed to 数学: (hub, school)."""
-    hub = make_hub(None, "--repo", str(DEMO_DIR / "repo"))
+def subscribed_pc(make_hub, data: Path, repo: Path = DEMO_DIR / "repo") -> tuple[RunningHub, str]:
+    """A hub serving `repo` (the demo's), and a PC enrolled and subscribed to 数学: (hub, school)."""
+    hub = make_hub(None, "--repo", str(repo))
     school, code = hub.add_school("城关镇中心小学")
     enrol(hub, data, code)
     assert run_cli("trust", "add", DEMO_KEY, "--data-dir", data).rc == 0
@@ -209,6 +215,64 @@ def test_uploads_and_subscribed_packages_move_in_one_round(make_hub, tmp_path) -
     assert run_cli("verify", "--data-dir", data).rc == 0
     assert not list((data / "downloads").glob("*.part"))
     assert sync(data)["installed"] == []  # up to date now
+
+
+def requests_of_a_round(data: Path) -> list[str]:
+    """What one round (`run_round`, as `kebao sync --now`) asks the hub, in order."""
+    asked: list[str] = []
+    with Journal(data) as journal, Library(data) as library:
+        client = client_for(journal)
+        client.http.hooks["response"].append(
+            lambda r, *_a, **_k: asked.append(f"{r.request.method} {urlsplit(r.url).path}")
+        )
+        run_round(journal, library, client, subscriptions=Settings.load(data).subscriptions)
+        client.close()
+    return asked
+
+
+def test_an_idle_round_asks_the_hub_one_thing(make_hub, tmp_path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(DEMO_DIR / "repo", repo)
+    data = tmp_path / "pc"
+    _hub, school = subscribed_pc(make_hub, data, repo)
+    assert len(sync(data)["installed"]) == 1  # up to date from here on
+    pull = f"GET /api/v1/schools/{school}/events"
+    assert requests_of_a_round(data) == [pull]  # no push, no index, no upload
+    index = repo / "kebao-repo.json"
+    mtime = index.stat().st_mtime_ns + 1_000_000_000  # the county publishes again
+    os.utime(index, ns=(mtime, mtime))
+    assert requests_of_a_round(data) == [pull, "GET /repo/kebao-repo.json"]
+    assert requests_of_a_round(data) == [pull]
+    with Journal(data) as journal:
+        journal.add_learner("王小明", "三年级1班")
+    assert requests_of_a_round(data) == [f"POST /api/v1/schools/{school}/events", pull]
+
+
+def test_the_downloads_queue_shows_what_the_last_round_kept(make_hub, tmp_path) -> None:
+    data = tmp_path / "pc"
+    hub, _school = subscribed_pc(make_hub, data)
+    assert len(sync(data)["installed"]) == 1
+    hub.stop()  # from here on, anything asked of the hub fails
+    queue = load_queue(data)
+    assert queue.error == "" and [(r.key, r.done) for r in queue.packages] == [
+        ("demo.math.g3a", True)
+    ]
+    assert queue.packages[0].size and queue.offered
+    for copy in (data / "downloads" / "manifests").iterdir():
+        copy.write_bytes(b"{}")  # damaged: not believed, so the hub is asked, and it is down
+    damaged = load_queue(data)
+    assert damaged.error and damaged.packages[0].size is None
+
+
+def test_records_too_big_for_one_batch_go_in_several(hub, tmp_path) -> None:
+    school, code = hub.add_school("城关镇中心小学")
+    pc = enrol(hub, tmp_path / "pc", code)
+    learner = pc.add_learner("王小明", "三年级1班")
+    with pc.batch():  # 300 essays of 15 KB: more than one push may carry (4 MiB)
+        for _ in range(300):
+            pc.record_attempt(learner.id, "demo.math.g3a", SHA, {"作文": "答" * 5000}, 8, 10)
+    assert sync(tmp_path / "pc")["journal"]["pushed"] == 301
+    assert hub.event_count(school) == 301
 
 
 def test_big_transfers_wait_for_their_window(make_hub, tmp_path) -> None:

@@ -229,7 +229,8 @@ def test_every_sync_completes_after_the_link_breaks(school: School, faults: list
     school.proxy.plan(*faults)
     failed = converge(school, attempts=len(faults) + 2)
     assert school.proxy.pending() == []
-    assert len(failed) == len(faults)  # each fault cost one round, and only one
+    # Each fault costs at most one round; two pushes in flight may meet two in one round.
+    assert len(faults) - 1 <= len(failed) <= len(faults)
     assert_whole(school)
 
 
@@ -253,7 +254,8 @@ def test_a_mixed_schedule_of_faults(school: School) -> None:
     school.proxy.plan(*faults)
     failed = converge(school, attempts=len(faults) + 2)
     assert school.proxy.pending() == []
-    assert len(failed) == sum(f.kind != "trickle" for f in faults), faults
+    breaking = sum(f.kind != "trickle" for f in faults)
+    assert breaking - 1 <= len(failed) <= breaking, faults  # as above: at most one round each
     assert_whole(school)
 
 

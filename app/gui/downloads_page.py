@@ -38,7 +38,7 @@ from media.errors import KebaoError
 from media.repository import latest, version_key
 from media.store import BlobStore
 from sync import packages, protocol, upload
-from sync.download import HttpSource
+from sync.download import HttpSource, held_index_etag
 from sync.journal import Journal
 from sync.round import Transfer
 
@@ -74,7 +74,10 @@ def load_queue(data_dir: Path) -> Queue:
     unknown = [QueueRow(pid, pid, None) for pid in subscriptions]
     if not state.enrolled or state.hub_url is None:
         return Queue(unknown, uploads, enrolled=False)
-    source = HttpSource(state.hub_url + protocol.REPO, data_dir / "downloads")
+    # The index as the last round kept it (each round checks it is the hub's): showing
+    # the queue after every round costs no request once the index and manifests are here.
+    url, downloads = state.hub_url + protocol.REPO, data_dir / "downloads"
+    source = HttpSource(url, downloads, index_etag=held_index_etag(downloads, url) or None)
     catalog = Catalog(data_dir / "catalog.db")
     try:
         newest = latest(source.entries())
