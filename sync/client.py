@@ -32,6 +32,8 @@ class HubUnreachable(KebaoError):
     zh = "连不上同步中心 {url}（{reason}）；学习记录都保存在本机，下次能连上时会接着同步"
     en = "Cannot reach the hub at {url} ({reason}); everything is kept here and sync resumes next time"
     exit_code = 3  # nothing is wrong with the input: run again later
+    status: int | None = None  # the hub's 5xx or 408, when it answered at all
+    retry_after: float | None = None  # its Retry-After (a 503 says how long to wait)
 
 
 class HubRefused(KebaoError):
@@ -111,7 +113,9 @@ class HubClient:
         self.bytes_sent += len(body) if isinstance(body, bytes) else 0
         self.bytes_received += len(content)
         if response.status_code >= 500 or response.status_code == 408:
-            raise HubUnreachable(url=self.url, reason=f"HTTP {response.status_code}")
+            busy = HubUnreachable(url=self.url, reason=f"HTTP {response.status_code}")
+            busy.status, busy.retry_after = response.status_code, _retry_after(response)
+            raise busy
         if response.status_code >= 400:
             raise _refusal(response)
         return response
@@ -190,12 +194,15 @@ def _refusal(response: requests.Response) -> HubRefused:
     message = doc.get("message_en" if language() == "en" else "message")
     if not isinstance(message, str) or not message:
         message = f"HTTP {response.status_code}"
-    retry = response.headers.get("Retry-After")
+    return HubRefused(response.status_code, code, message, _retry_after(response))
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """The hub's `Retry-After` in seconds (it sends whole seconds, never a date)."""
     try:
-        retry_after = float(retry) if retry is not None else None
-    except ValueError:
-        retry_after = None
-    return HubRefused(response.status_code, code, message, retry_after)
+        return float(response.headers["Retry-After"])
+    except (KeyError, ValueError):
+        return None
 
 
 # -- the journal's exchange -----------------------------------------------------------------

@@ -18,7 +18,6 @@ from app.qt import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWi
 from app.sync_scheduler import SchedulerState, SyncScheduler
 from app.tasks import Background, Job
 from media.disk import human_size
-from sync import upload
 from sync.journal import Journal, SyncState
 
 
@@ -120,6 +119,8 @@ class SyncPage(QWidget):
 
     def refresh(self) -> None:
         def work(_job: Job) -> tuple[SyncState, int, int]:
+            from sync import upload
+
             uploads = len(upload.pending(upload.outbox_dir(self.data_dir)))
             with Journal(self.data_dir) as journal:
                 state = journal.sync_state()
@@ -165,8 +166,9 @@ class SyncPage(QWidget):
         self.waiting.setText(s.waiting)
         error = s.last_error or ""
         if s.stopped:
-            error = self.tr("The hub no longer accepts this PC: enrol it again. ({0})").format(
-                error
+            error = self.tr(
+                "The hub no longer knows this PC (it was removed there, or the hub was reset): "
+                "enrol it again below; until then it does not sync."
             )
         elif error and s.next_attempt is not None:
             error = self.tr("{0} Trying again at {1}.").format(
@@ -184,7 +186,8 @@ class SyncPage(QWidget):
         s = self.scheduler.state
         self.enrol_box.setVisible(not self._enrolled or s.stopped)
         self.enrol_button.setEnabled(not busy)
-        self.sync_button.setEnabled(not busy and self._enrolled and not s.paused and not s.running)
+        idle = not (s.paused or s.running or s.stopped)
+        self.sync_button.setEnabled(not busy and self._enrolled and idle)
         self.pause_button.setEnabled(self._enrolled)
         self.usb_button.setEnabled(not busy)
 

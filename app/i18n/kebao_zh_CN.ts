@@ -4,7 +4,7 @@
 <context>
     <name>Background</name>
     <message>
-        <location filename="../tasks.py" line="86"/>
+        <location filename="../tasks.py" line="94"/>
         <source>Something went wrong: {0}</source>
         <translation>出错了：{0}</translation>
     </message>
@@ -34,103 +34,103 @@
 <context>
     <name>DownloadsPage</name>
     <message>
-        <location filename="../gui/downloads_page.py" line="118"/>
+        <location filename="../gui/downloads_page.py" line="151"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="118"/>
+        <location filename="../gui/downloads_page.py" line="151"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="118"/>
+        <location filename="../gui/downloads_page.py" line="151"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="128"/>
+        <location filename="../gui/downloads_page.py" line="161"/>
         <source>Move up</source>
         <translation>上移</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="131"/>
+        <location filename="../gui/downloads_page.py" line="164"/>
         <source>Move down</source>
         <translation>下移</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="134"/>
-        <location filename="../gui/downloads_page.py" line="240"/>
+        <location filename="../gui/downloads_page.py" line="167"/>
+        <location filename="../gui/downloads_page.py" line="273"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="160"/>
+        <location filename="../gui/downloads_page.py" line="193"/>
         <source>Packages the hub offers (tick to subscribe)</source>
         <translation>同步中心提供的资源包（勾选即订阅）</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="198"/>
+        <location filename="../gui/downloads_page.py" line="231"/>
         <source>The hub does not offer this package</source>
         <translation>同步中心没有这个资源包</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="200"/>
+        <location filename="../gui/downloads_page.py" line="233"/>
         <source>Done</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="204"/>
+        <location filename="../gui/downloads_page.py" line="237"/>
         <source>Uploading, {0}%</source>
         <translation>上传中，{0}%</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="205"/>
+        <location filename="../gui/downloads_page.py" line="238"/>
         <source>Downloading, {0}%</source>
         <translation>下载中，{0}%</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="207"/>
+        <location filename="../gui/downloads_page.py" line="240"/>
         <source>Paused</source>
         <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="209"/>
+        <location filename="../gui/downloads_page.py" line="242"/>
         <source>Failed: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="211"/>
+        <location filename="../gui/downloads_page.py" line="244"/>
         <source>Waiting: {0}</source>
         <translation>等待：{0}</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="212"/>
+        <location filename="../gui/downloads_page.py" line="245"/>
         <source>Waiting</source>
         <translation>等待</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="220"/>
+        <location filename="../gui/downloads_page.py" line="253"/>
         <source>Upload: {0}</source>
         <translation>上传：{0}</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="231"/>
+        <location filename="../gui/downloads_page.py" line="264"/>
         <source>This PC is not enrolled with a hub: enrol it on the Sync page first.</source>
         <translation>本机还没有登记到同步中心：请先在“同步”页登记。</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="236"/>
+        <location filename="../gui/downloads_page.py" line="269"/>
         <source>Paused. Press Resume to go on.</source>
         <translation>已暂停。按“继续”接着传。</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="240"/>
+        <location filename="../gui/downloads_page.py" line="273"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="249"/>
+        <location filename="../gui/downloads_page.py" line="283"/>
         <source>Now moving: {0}</source>
         <translation>正在传输：{0}</translation>
     </message>
@@ -654,62 +654,62 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../gui/window.py" line="58"/>
+        <location filename="../gui/window.py" line="61"/>
         <source>Kebao</source>
         <translation>课包</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="91"/>
+        <location filename="../gui/window.py" line="94"/>
         <source>Home</source>
         <translation>首页</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="92"/>
+        <location filename="../gui/window.py" line="95"/>
         <source>Library</source>
         <translation>资源库</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="93"/>
+        <location filename="../gui/window.py" line="96"/>
         <source>Classroom</source>
         <translation>课堂模式</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="94"/>
+        <location filename="../gui/window.py" line="97"/>
         <source>Learners</source>
         <translation>学生</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="95"/>
+        <location filename="../gui/window.py" line="98"/>
         <source>USB drive</source>
         <translation>U盘</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="96"/>
+        <location filename="../gui/window.py" line="99"/>
         <source>Sync</source>
         <translation>同步</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="97"/>
+        <location filename="../gui/window.py" line="100"/>
         <source>Downloads</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="98"/>
+        <location filename="../gui/window.py" line="101"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="156"/>
+        <location filename="../gui/window.py" line="159"/>
         <source>Finished</source>
         <translation>已学完</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="158"/>
+        <location filename="../gui/window.py" line="161"/>
         <source>{0}% watched</source>
         <translation>已看 {0}%</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="158"/>
+        <location filename="../gui/window.py" line="161"/>
         <source>Opened</source>
         <translation>已打开</translation>
     </message>
@@ -950,113 +950,113 @@
 <context>
     <name>SyncPage</name>
     <message>
-        <location filename="../gui/sync_page.py" line="72"/>
+        <location filename="../gui/sync_page.py" line="71"/>
         <source>e.g. hub.example.cn:8470</source>
         <translation>例如 hub.example.cn:8470</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="75"/>
+        <location filename="../gui/sync_page.py" line="74"/>
         <source>e.g. 7K4Q-M2XD-9HPA</source>
         <translation>例如 7K4Q-M2XD-9HPA</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="76"/>
+        <location filename="../gui/sync_page.py" line="75"/>
         <source>Enrol this PC</source>
         <translation>登记本机</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="81"/>
+        <location filename="../gui/sync_page.py" line="80"/>
         <source>Hub address</source>
         <translation>同步中心地址</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="82"/>
+        <location filename="../gui/sync_page.py" line="81"/>
         <source>Enrolment code</source>
         <translation>学校登记码</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="85"/>
+        <location filename="../gui/sync_page.py" line="84"/>
         <source>Sync now</source>
         <translation>立即同步</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="88"/>
-        <location filename="../gui/sync_page.py" line="176"/>
+        <location filename="../gui/sync_page.py" line="87"/>
+        <location filename="../gui/sync_page.py" line="178"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="91"/>
+        <location filename="../gui/sync_page.py" line="90"/>
         <source>Sync through the USB drive</source>
         <translation>经U盘同步</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="134"/>
+        <location filename="../gui/sync_page.py" line="135"/>
         <source>Enrolled with {0} as part of {1}.</source>
         <translation>已登记到同步中心 {0}，学校：{1}。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="141"/>
+        <location filename="../gui/sync_page.py" line="142"/>
         <source>This PC is not enrolled with the county hub yet. Progress is kept here; it can also reach the county on a USB drive.</source>
         <translation>本机还没有登记到县同步中心。学习记录都保存在本机，也可以经U盘带到县里。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="147"/>
+        <location filename="../gui/sync_page.py" line="148"/>
         <source>Last successful sync: {0}. Records waiting to be sent: {1}. Files waiting to be uploaded: {2}.</source>
         <translation>上次同步成功：{0}。等待发送的记录：{1} 条。等待上传的文件：{2} 个。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="156"/>
+        <location filename="../gui/sync_page.py" line="157"/>
         <source>Sync is paused. Press Resume to go on.</source>
         <translation>同步已暂停。按“继续”接着同步。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="218"/>
+        <location filename="../gui/sync_page.py" line="170"/>
+        <source>The hub no longer knows this PC (it was removed there, or the hub was reset): enrol it again below; until then it does not sync.</source>
+        <translation>同步中心已不再认识本机（本机在那里被注销了，或同步中心的数据被重置了）：请在下面重新登记本机，在此之前本机不会同步。</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="221"/>
         <source>Type the hub address and the school&apos;s enrolment code.</source>
         <translation>请填写同步中心地址和学校登记码。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="224"/>
+        <location filename="../gui/sync_page.py" line="227"/>
         <source>Enrolled with {0}.</source>
         <translation>已登记到 {0}。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="226"/>
+        <location filename="../gui/sync_page.py" line="229"/>
         <source>Enrolling…</source>
         <translation>正在登记…</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="158"/>
+        <location filename="../gui/sync_page.py" line="159"/>
         <source>Syncing…</source>
         <translation>正在同步…</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="161"/>
+        <location filename="../gui/sync_page.py" line="162"/>
         <source>The last sync moved {0}.</source>
         <translation>上次同步共传输 {0}。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="168"/>
-        <source>The hub no longer accepts this PC: enrol it again. ({0})</source>
-        <translation>同步中心不再接受本机，请重新登记。（{0}）</translation>
-    </message>
-    <message>
-        <location filename="../gui/sync_page.py" line="172"/>
+        <location filename="../gui/sync_page.py" line="174"/>
         <source>{0} Trying again at {1}.</source>
-        <translation>{0} 将在 {1} 再试。</translation>
+        <translation>{0}。将在 {1} 再试。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="176"/>
+        <location filename="../gui/sync_page.py" line="178"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="243"/>
+        <location filename="../gui/sync_page.py" line="246"/>
         <source>Insert the USB drive first.</source>
         <translation>请先插入U盘。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="251"/>
+        <location filename="../gui/sync_page.py" line="254"/>
         <source>Syncing through {0}…</source>
         <translation>正在经 {0} 同步…</translation>
     </message>
