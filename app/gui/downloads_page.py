@@ -36,7 +36,7 @@ from app.tasks import Background
 from app.texts import progress_text
 from media.catalog import Catalog
 from media.disk import human_size, write_atomic
-from media.errors import KebaoError
+from media.errors import KebaoError, SourceUnavailable
 from media.repository import IndexEntry, index_bytes, latest, parse_index, version_key
 from sync.journal import Journal
 
@@ -62,6 +62,7 @@ class Queue:
     uploads: list[QueueRow] = field(default_factory=list)
     offered: list[tuple[str, str]] = field(default_factory=list)  # (id, title) at the hub
     error: str = ""  # why the hub's packages could not be read
+    unreachable: str = ""  # the hub did not answer: why, in a few words
     enrolled: bool = True
 
 
@@ -127,6 +128,8 @@ def load_queue(data_dir: Path) -> Queue:
             )
         offered = sorted(((e.id, e.title) for e in newest.values()), key=lambda x: x[1])
         return Queue(rows, uploads, offered)
+    except SourceUnavailable as e:
+        return Queue(unknown, uploads, unreachable=str(e.fields.get("problem", "")))
     except KebaoError as e:
         return Queue(unknown, uploads, error=str(e))
     finally:
@@ -262,6 +265,12 @@ class DownloadsPage(QWidget):
         if not self.queue.enrolled:
             self.summary.setText(
                 self.tr("This PC is not enrolled with a hub: enrol it on the Sync page first.")
+            )
+        elif self.queue.unreachable:
+            self.summary.setText(
+                self.tr("Cannot reach the hub ({0}): the list is as it was last read.").format(
+                    self.queue.unreachable
+                )
             )
         elif self.queue.error:
             self.summary.setText(self.queue.error)

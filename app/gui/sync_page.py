@@ -130,6 +130,8 @@ class SyncPage(QWidget):
 
     def _show(self, state: SyncState, pending: int, uploads: int) -> None:
         self._enrolled = state.enrolled
+        if state.hub_url and not self.hub_field.text():
+            self.hub_field.setText(state.hub_url)  # enrolling again: usually the same hub
         if state.enrolled:
             self.state_label.setText(
                 self.tr("Enrolled with {0} as part of {1}.").format(

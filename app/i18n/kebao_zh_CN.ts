@@ -34,103 +34,108 @@
 <context>
     <name>DownloadsPage</name>
     <message>
-        <location filename="../gui/downloads_page.py" line="151"/>
+        <location filename="../gui/downloads_page.py" line="154"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="151"/>
+        <location filename="../gui/downloads_page.py" line="154"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="151"/>
+        <location filename="../gui/downloads_page.py" line="154"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="161"/>
+        <location filename="../gui/downloads_page.py" line="164"/>
         <source>Move up</source>
         <translation>上移</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="164"/>
+        <location filename="../gui/downloads_page.py" line="167"/>
         <source>Move down</source>
         <translation>下移</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="167"/>
-        <location filename="../gui/downloads_page.py" line="273"/>
+        <location filename="../gui/downloads_page.py" line="170"/>
+        <location filename="../gui/downloads_page.py" line="282"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="193"/>
+        <location filename="../gui/downloads_page.py" line="196"/>
         <source>Packages the hub offers (tick to subscribe)</source>
         <translation>同步中心提供的资源包（勾选即订阅）</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="231"/>
+        <location filename="../gui/downloads_page.py" line="234"/>
         <source>The hub does not offer this package</source>
         <translation>同步中心没有这个资源包</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="233"/>
+        <location filename="../gui/downloads_page.py" line="236"/>
         <source>Done</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="237"/>
+        <location filename="../gui/downloads_page.py" line="240"/>
         <source>Uploading, {0}%</source>
         <translation>上传中，{0}%</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="238"/>
+        <location filename="../gui/downloads_page.py" line="241"/>
         <source>Downloading, {0}%</source>
         <translation>下载中，{0}%</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="240"/>
+        <location filename="../gui/downloads_page.py" line="243"/>
         <source>Paused</source>
         <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="242"/>
+        <location filename="../gui/downloads_page.py" line="245"/>
         <source>Failed: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="244"/>
+        <location filename="../gui/downloads_page.py" line="247"/>
         <source>Waiting: {0}</source>
         <translation>等待：{0}</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="245"/>
+        <location filename="../gui/downloads_page.py" line="248"/>
         <source>Waiting</source>
         <translation>等待</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="253"/>
+        <location filename="../gui/downloads_page.py" line="256"/>
         <source>Upload: {0}</source>
         <translation>上传：{0}</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="264"/>
+        <location filename="../gui/downloads_page.py" line="267"/>
         <source>This PC is not enrolled with a hub: enrol it on the Sync page first.</source>
         <translation>本机还没有登记到同步中心：请先在“同步”页登记。</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="269"/>
+        <location filename="../gui/downloads_page.py" line="271"/>
+        <source>Cannot reach the hub ({0}): the list is as it was last read.</source>
+        <translation>连不上同步中心（{0}）：下面是上次读到的情况。</translation>
+    </message>
+    <message>
+        <location filename="../gui/downloads_page.py" line="278"/>
         <source>Paused. Press Resume to go on.</source>
         <translation>已暂停。按“继续”接着传。</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="273"/>
+        <location filename="../gui/downloads_page.py" line="282"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="283"/>
+        <location filename="../gui/downloads_page.py" line="292"/>
         <source>Now moving: {0}</source>
         <translation>正在传输：{0}</translation>
     </message>
@@ -981,7 +986,7 @@
     </message>
     <message>
         <location filename="../gui/sync_page.py" line="87"/>
-        <location filename="../gui/sync_page.py" line="178"/>
+        <location filename="../gui/sync_page.py" line="180"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
@@ -991,72 +996,72 @@
         <translation>经U盘同步</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="135"/>
+        <location filename="../gui/sync_page.py" line="137"/>
         <source>Enrolled with {0} as part of {1}.</source>
         <translation>已登记到同步中心 {0}，学校：{1}。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="142"/>
+        <location filename="../gui/sync_page.py" line="144"/>
         <source>This PC is not enrolled with the county hub yet. Progress is kept here; it can also reach the county on a USB drive.</source>
         <translation>本机还没有登记到县同步中心。学习记录都保存在本机，也可以经U盘带到县里。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="148"/>
+        <location filename="../gui/sync_page.py" line="150"/>
         <source>Last successful sync: {0}. Records waiting to be sent: {1}. Files waiting to be uploaded: {2}.</source>
         <translation>上次同步成功：{0}。等待发送的记录：{1} 条。等待上传的文件：{2} 个。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="157"/>
+        <location filename="../gui/sync_page.py" line="159"/>
         <source>Sync is paused. Press Resume to go on.</source>
         <translation>同步已暂停。按“继续”接着同步。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="170"/>
+        <location filename="../gui/sync_page.py" line="172"/>
         <source>The hub no longer knows this PC (it was removed there, or the hub was reset): enrol it again below; until then it does not sync.</source>
         <translation>同步中心已不再认识本机（本机在那里被注销了，或同步中心的数据被重置了）：请在下面重新登记本机，在此之前本机不会同步。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="221"/>
+        <location filename="../gui/sync_page.py" line="223"/>
         <source>Type the hub address and the school&apos;s enrolment code.</source>
         <translation>请填写同步中心地址和学校登记码。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="227"/>
+        <location filename="../gui/sync_page.py" line="229"/>
         <source>Enrolled with {0}.</source>
         <translation>已登记到 {0}。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="229"/>
+        <location filename="../gui/sync_page.py" line="231"/>
         <source>Enrolling…</source>
         <translation>正在登记…</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="159"/>
+        <location filename="../gui/sync_page.py" line="161"/>
         <source>Syncing…</source>
         <translation>正在同步…</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="162"/>
+        <location filename="../gui/sync_page.py" line="164"/>
         <source>The last sync moved {0}.</source>
         <translation>上次同步共传输 {0}。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="174"/>
+        <location filename="../gui/sync_page.py" line="176"/>
         <source>{0} Trying again at {1}.</source>
         <translation>{0}。将在 {1} 再试。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="178"/>
+        <location filename="../gui/sync_page.py" line="180"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="246"/>
+        <location filename="../gui/sync_page.py" line="248"/>
         <source>Insert the USB drive first.</source>
         <translation>请先插入U盘。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="254"/>
+        <location filename="../gui/sync_page.py" line="256"/>
         <source>Syncing through {0}…</source>
         <translation>正在经 {0} 同步…</translation>
     </message>
