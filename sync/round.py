@@ -38,7 +38,7 @@ class Transfer:
     kind: TransferClass
     key: str
     title: str
-    done: int  # bytes of it at the far end so far, what earlier rounds moved included
+    done: int  # bytes of it moved so far, what earlier rounds moved included
     total: int
     started: int  # `done` when this round took it up, so a rate counts only this round
 

@@ -173,15 +173,15 @@ def sync_page(
     return sched, page
 
 
-def rounds_started(sched: SyncScheduler) -> list[datetime | None]:
-    """Grows by one (the state's next try then) each time the scheduler starts a round;
-    `_set` emits synchronously, so a round started by `tick()` is here when it returns."""
-    started: list[datetime | None] = []
+def rounds_started(sched: SyncScheduler) -> list[SchedulerState]:
+    """Grows by one each time the scheduler starts a round (its state then). The state is
+    emitted synchronously: a round started by `tick()` is here when `tick()` returns."""
+    started: list[SchedulerState] = []
     running = [sched.state.running]
 
     def seen(s: SchedulerState) -> None:
         if s.running and not running[0]:
-            started.append(s.next_attempt)
+            started.append(s)
         running[0] = s.running
 
     sched.state_changed.connect(seen)
