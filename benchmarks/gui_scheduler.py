@@ -116,12 +116,22 @@ class SilentHub:
         self.sock.close()
 
 
+def started_like_the_app() -> None:
+    """What `app.main.run` has done before the window's scheduler ticks: the window's
+    modules imported, `warm_up()` (pypinyin loaded; since 2026-11-26 the heap frozen)."""
+    import app.gui.window  # noqa: F401
+    from app.main import warm_up
+
+    warm_up()
+
+
 def child(data: Path, ticks: int) -> dict[str, Any]:
     """One fresh process: first tick cold, then repeated ticks, then the parts."""
     from PySide6.QtCore import QCoreApplication, QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
     app = QApplication([sys.argv[0]])
+    started_like_the_app()
     hub = SilentHub()
     enrol(data, hub.url)
 
@@ -228,6 +238,7 @@ def first_tick_child(data: Path) -> dict[str, Any]:
     from PySide6.QtWidgets import QApplication
 
     QApplication([sys.argv[0]])
+    started_like_the_app()
     hub = SilentHub()
     enrol(data, hub.url)
     from app.sync_scheduler import SyncScheduler
