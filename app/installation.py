@@ -177,8 +177,3 @@ def enrol_pending(journal: Journal, data_dir: Path) -> Enrolled | None:
     settings.enrolment_code = ""
     settings.save(data_dir)
     return enrolled
-
-
-def enrolment_pending(journal: Journal, data_dir: Path) -> bool:
-    state = journal.sync_state()
-    return not state.enrolled and bool(state.hub_url and Settings.load(data_dir).enrolment_code)

@@ -32,6 +32,7 @@ class Job:
     def __init__(self, relay: _Relay) -> None:
         self._relay = relay
         self.cancel_event = threading.Event()
+        self.finished_event = threading.Event()  # the function has returned or raised
 
     @property
     def cancel(self) -> threading.Event:
@@ -42,6 +43,11 @@ class Job:
 
     def request_cancel(self) -> None:
         self.cancel_event.set()
+
+    def wait(self, timeout: float) -> bool:
+        """Block until the function has returned (its callbacks come later, on the GUI
+        thread); False if it still runs after `timeout` seconds."""
+        return self.finished_event.wait(timeout)
 
 
 class _Relay(QObject):
@@ -64,6 +70,8 @@ class _Runnable(QRunnable):
             self._relay.failed.emit(e)
         else:
             self._relay.succeeded.emit(result)
+        finally:
+            self._job.finished_event.set()
 
 
 # Relays of running jobs, so Python does not collect them before their signals arrive.

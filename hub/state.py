@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
@@ -28,13 +29,23 @@ from sync.protocol import (
 SEEN_EVERY_MS = 60_000  # `last_seen` is written at most this often per device
 
 
+def device_buckets() -> TokenBuckets:
+    """Each device's request budget: RATE_BURST at once, RATE_PER_S after; env
+    `KEBAO_HUB_RATE=BURST/PER_S` (e.g. `1/0.01`) sets others (a bad value: the defaults)."""
+    burst, _, per_s = os.environ.get("KEBAO_HUB_RATE", "").partition("/")
+    try:
+        return TokenBuckets(max(1, int(burst)), max(0.001, float(per_s)))
+    except ValueError:
+        return TokenBuckets(RATE_BURST, RATE_PER_S)
+
+
 @dataclass
 class HubState:
     store: HubStore
     data_dir: Path
     repo: Path | None
     upload_expires_s: int = UPLOAD_EXPIRES_S
-    buckets: TokenBuckets = field(default_factory=lambda: TokenBuckets(RATE_BURST, RATE_PER_S))
+    buckets: TokenBuckets = field(default_factory=device_buckets)
     enrol_failures: FailureWindow = field(
         default_factory=lambda: FailureWindow(ENROL_ATTEMPTS, ENROL_WINDOW_S)
     )

@@ -53,9 +53,8 @@ class HubUnreachable(KebaoError):
     zh = "连不上同步中心 {url}（{reason}）；学习记录都保存在本机，下次能连上时会接着同步"
     en = "Cannot reach the hub at {url} ({reason}); everything is kept here and sync resumes next time"
     exit_code = 3  # nothing is wrong with the input: run again later
-    # When the hub did answer (5xx, 408): its status and Retry-After, for the retry table.
-    status: int | None = None
-    retry_after: float | None = None
+    status: int | None = None  # the hub's 5xx or 408, when it answered at all
+    retry_after: float | None = None  # its Retry-After (a 503 says how long to wait)
 
 
 class HubRefused(KebaoError):

@@ -38,7 +38,7 @@ class Transfer:
     kind: TransferClass
     key: str
     title: str
-    done: int  # bytes of it here (downloads: resumed ones included) or sent this round
+    done: int  # bytes of it moved so far, what earlier rounds moved included
     total: int
     started: int  # `done` when this round took it up, so a rate counts only this round
 
@@ -96,18 +96,22 @@ def _send_outbox(
     watch: Watch | None,
 ) -> None:
     for entry in entries:
-        sent = [0]
+        at = [0, 0]  # bytes the hub holds: when this round took the file up, and now
 
-        def chunk(n: int, entry: upload.OutboxEntry = entry, sent: list[int] = sent) -> None:
-            sent[0] += n
+        def resumed(offset: int, entry: upload.OutboxEntry = entry, at: list[int] = at) -> None:
+            at[:] = [offset, offset]
+            if watch is not None:
+                watch(Transfer(kind, entry.sha256, entry.title, offset, entry.size, offset))
+
+        def chunk(n: int, entry: upload.OutboxEntry = entry, at: list[int] = at) -> None:
+            at[1] += n
             report.bytes_uploaded += n
             if watch is not None:
-                watch(Transfer(kind, entry.sha256, entry.title, sent[0], entry.size, 0))
+                watch(Transfer(kind, entry.sha256, entry.title, at[1], entry.size, at[0]))
 
         try:
-            upload.send(
-                client, school_id, entry, outbox=outbox, pace=pace, cancel=cancel, progress=chunk
-            )
+            upload.send(client, school_id, entry, outbox=outbox, pace=pace, cancel=cancel,
+                        progress=chunk, resumed=resumed)  # fmt: skip
         except upload.UploadFileChanged as e:
             report.set_aside.append(str(e))
             continue

@@ -20,14 +20,17 @@ import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-
-import requests
+from typing import TYPE_CHECKING
 
 from media.disk import write_atomic
 from media.errors import Cancelled, InputInvalid, KebaoError, text
 from sync import protocol
-from sync.client import HubClient, HubRefused, HubUnreachable, cut_short
-from sync.download import Pace
+
+if TYPE_CHECKING:
+    import requests
+
+    from sync.client import HubClient
+    from sync.download import Pace
 
 CHUNK = 4 * 1024 * 1024
 KINDS = ("recording", "file")
@@ -114,6 +117,8 @@ def _tus(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def create(client: HubClient, school_id: str, entry: OutboxEntry) -> str:
+    from sync.client import HubRefused
+
     response = client.request(
         "POST",
         protocol.school_path(school_id, "uploads/"),
@@ -131,6 +136,8 @@ def offset(client: HubClient, location: str) -> int:
 
 def _offset(client: HubClient, response: requests.Response) -> int:
     """The answer's `Upload-Offset`; missing, the answer was cut in its headers."""
+    from sync.client import HubUnreachable, cut_short
+
     value = response.headers.get("Upload-Offset", "")
     if not value.isdigit():
         raise HubUnreachable(url=client.url, reason=cut_short())
@@ -146,12 +153,18 @@ def send(
     pace: Pace | None = None,
     cancel: threading.Event | None = None,
     progress: Callable[[int], None] | None = None,
+    resumed: Callable[[int], None] | None = None,
 ) -> None:
     """Upload one outbox entry to the end, resuming where the hub has got to.
 
+    `resumed(offset)` hears once, before the first chunk, how many bytes the hub
+    already holds; `progress(n)` each chunk's size as the hub acknowledges it.
     Removes the entry once the hub holds the whole file. Raises HubUnreachable (try
     again later: the entry keeps its location), HubRefused, UploadFileChanged.
     """
+    # Here, not at the top: the outbox is listed at start-up, without the HTTP libraries.
+    from sync.client import HubRefused, HubUnreachable
+
     path = Path(entry.path)
     try:
         stat = path.stat()
@@ -171,6 +184,8 @@ def send(
         entry.location = create(client, school_id, entry)
         save(outbox, entry)
         at = offset(client, entry.location)
+    if resumed is not None:
+        resumed(at)
     failures = conflicts = 0
     with open(path, "rb", buffering=0) as f:
         while at < entry.size:

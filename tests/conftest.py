@@ -243,20 +243,27 @@ def window(qtbot, tmp_path: Path):
 
 @pytest.fixture
 def scheduler() -> Iterator[Callable[..., SyncScheduler]]:
-    """`scheduler(data, clock=...)`: the scheduler with the school's clock at `clock()` and
-    short backoffs, stopped after the test."""
+    """`scheduler(data, clock=..., metered=...)`: the scheduler with the school's clock at
+    `clock()`, the link metered when `metered()` says so, and short backoffs. Its minute
+    ticks never come by themselves (tests call `tick`); its retries after a failure do.
+    Stopped after the test."""
     from app.sync_scheduler import SyncScheduler
     from sync.backoff import Backoff
 
     made: list[SyncScheduler] = []
 
-    def make(data: Path, clock: Callable[[], datetime] = datetime.now) -> SyncScheduler:
+    def make(
+        data: Path,
+        clock: Callable[[], datetime] = datetime.now,
+        metered: Callable[[], bool] = lambda: False,
+    ) -> SyncScheduler:
         made.append(
             SyncScheduler(
                 data,
                 clock=clock,
-                interval_ms=3_600_000,  # its own ticks stay out of the way: tests ask
-                metered=lambda: False,
+                interval_ms=3_600_000,
+                first_tick_ms=3_600_000,
+                metered=metered,
                 backoff=Backoff(base_s=0.3, cap_s=1.0),
             )
         )

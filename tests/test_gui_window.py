@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import EVENT_TIMEOUT_MS, headless_engine
@@ -147,3 +150,32 @@ def test_without_vlc_the_window_plays_with_qt_and_says_so_once(qtbot, tmp_path) 
     wait_kind(qtbot, player, EventKind.PLAYING)
     window.close()
     library.close()
+
+
+START_WITHOUT_HTTP = """
+import sys, time
+from pathlib import Path
+from app.gui.window import MainWindow
+from app.qt import QApplication
+from media.library import Library
+
+app = QApplication([])
+window = MainWindow(Library(Path(sys.argv[1])), drive_roots=list)
+window.show()
+deadline = time.monotonic() + 20
+while not window.sync_page.counts.text() and time.monotonic() < deadline:
+    app.processEvents()  # until 同步 has counted what waits: its start-up work is done
+http = ("requests", "urllib3", "sync.client", "sync.download", "sync.round")
+print(bool(window.sync_page.counts.text()), [m for m in http if m in sys.modules])
+"""
+
+
+def test_the_window_starts_without_the_http_libraries(tmp_path: Path) -> None:
+    """They load with the first sync round (≈10 MB of a 250 MB start-up budget)."""
+    done = subprocess.run(
+        [sys.executable, "-c", START_WITHOUT_HTTP, str(tmp_path / "data")],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True []"

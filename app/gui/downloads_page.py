@@ -9,9 +9,11 @@ Reading the hub's index and manifests runs in the background (`load_queue`).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.gui.style import big_button
 from app.qt import (
@@ -33,14 +35,15 @@ from app.sync_scheduler import SchedulerState, SyncScheduler
 from app.tasks import Background
 from app.texts import progress_text
 from media.catalog import Catalog
-from media.disk import human_size
-from media.errors import KebaoError
-from media.repository import latest, version_key
-from media.store import BlobStore
-from sync import packages, protocol, upload
-from sync.download import HttpSource, held_index_etag
+from media.disk import human_size, write_atomic
+from media.errors import KebaoError, SourceUnavailable
+from media.repository import IndexEntry, index_bytes, latest, parse_index, version_key
 from sync.journal import Journal
-from sync.round import Transfer
+
+if TYPE_CHECKING:
+    from sync.round import Transfer
+
+INDEX_CACHE = "hub-index.json"  # the hub's repository index as last read: titles offline
 
 
 @dataclass(frozen=True)
@@ -59,11 +62,36 @@ class Queue:
     uploads: list[QueueRow] = field(default_factory=list)
     offered: list[tuple[str, str]] = field(default_factory=list)  # (id, title) at the hub
     error: str = ""  # why the hub's packages could not be read
+    unreachable: str = ""  # the hub did not answer: why, in a few words
     enrolled: bool = True
 
 
+def cached_index(data_dir: Path) -> dict[str, IndexEntry]:
+    """The newest entry of each package in the hub's index as last read ({} if none)."""
+    path = data_dir / INDEX_CACHE
+    with contextlib.suppress(OSError, KebaoError):
+        return latest(parse_index(path.read_bytes(), str(path)))
+    return {}
+
+
+def remember_index(data_dir: Path, entries: list[IndexEntry]) -> None:
+    data, path = index_bytes(entries), data_dir / INDEX_CACHE
+    with contextlib.suppress(OSError):
+        if path.read_bytes() == data:
+            return
+    write_atomic(path, data)
+
+
 def load_queue(data_dir: Path) -> Queue:
-    """The queue as the next round would see it (network: run it in the background)."""
+    """The queue as the next round would see it (network: run it in the background).
+
+    A package's title comes from the hub's index; without the hub (not enrolled, not
+    reachable), from the catalog if it is installed, else from the index as last read;
+    its id only if none of them knows it."""
+    from media.store import BlobStore
+    from sync import packages, protocol, upload
+    from sync.download import HttpSource, held_index_etag
+
     subscriptions = Settings.load(data_dir).subscriptions
     uploads = [
         QueueRow(e.sha256, e.title, e.size, upload=True)
@@ -71,35 +99,43 @@ def load_queue(data_dir: Path) -> Queue:
     ]
     with Journal(data_dir) as journal:
         state = journal.sync_state()
-    unknown = [QueueRow(pid, pid, None) for pid in subscriptions]
+    catalog = Catalog(data_dir / "catalog.db")
+    try:
+        installed = {pid: (v, title) for pid, v, title, _state in catalog.package_list()}
+    finally:
+        catalog.close()
+    titles = {pid: e.title for pid, e in cached_index(data_dir).items()}
+    titles |= {pid: title for pid, (_v, title) in installed.items()}
+    unknown = [QueueRow(pid, titles.get(pid, pid), None) for pid in subscriptions]
     if not state.enrolled or state.hub_url is None:
         return Queue(unknown, uploads, enrolled=False)
     # The index as the last round kept it (each round checks it is the hub's): showing
     # the queue after every round costs no request once the index and manifests are here.
     url, downloads = state.hub_url + protocol.REPO, data_dir / "downloads"
     source = HttpSource(url, downloads, index_etag=held_index_etag(downloads, url) or None)
-    catalog = Catalog(data_dir / "catalog.db")
     try:
-        newest = latest(source.entries())
-        installed = packages.installed_versions(catalog)
+        entries = source.entries()
+        remember_index(data_dir, entries)
+        newest = latest(entries)
         rows = []
         for pid in subscriptions:
             entry = newest.get(pid)
             if entry is None:
-                rows.append(QueueRow(pid, pid, None, offered=False))
+                rows.append(QueueRow(pid, titles.get(pid, pid), None, offered=False))
                 continue
             have = installed.get(pid)
-            done = have is not None and version_key(have) >= version_key(entry.version)
+            done = have is not None and version_key(have[0]) >= version_key(entry.version)
             sizes = packages.package_bytes(BlobStore(data_dir), source, entry)
             rows.append(
                 QueueRow(pid, entry.title, sizes.total if done else sizes.needed, done=done)
             )
         offered = sorted(((e.id, e.title) for e in newest.values()), key=lambda x: x[1])
         return Queue(rows, uploads, offered)
+    except SourceUnavailable as e:
+        return Queue(unknown, uploads, unreachable=str(e.fields.get("problem", "")))
     except KebaoError as e:
         return Queue(unknown, uploads, error=str(e))
     finally:
-        catalog.close()
         source.http.close()
 
 
@@ -111,7 +147,7 @@ class DownloadsPage(QWidget):
         self.data_dir = data_dir
         self.scheduler = scheduler
         self.queue = Queue()
-        self._started: dict[str, float] = {}  # transfer key → when this page first saw it
+        self._started: dict[str, float] = {}  # transfer key → when this round took it up
 
         self.summary = QLabel()
         self.summary.setObjectName("downloads-summary")
@@ -233,6 +269,12 @@ class DownloadsPage(QWidget):
             self.summary.setText(
                 self.tr("This PC is not enrolled with a hub: enrol it on the Sync page first.")
             )
+        elif self.queue.unreachable:
+            self.summary.setText(
+                self.tr("Cannot reach the hub ({0}): the list is as it was last read.").format(
+                    self.queue.unreachable
+                )
+            )
         elif self.queue.error:
             self.summary.setText(self.queue.error)
         elif s.paused:
@@ -247,6 +289,7 @@ class DownloadsPage(QWidget):
         for w in (self.moving, self.progress, self.progress_line):
             w.setVisible(t is not None)
         if t is None:
+            self._started.clear()  # a rate counts only the bytes of the round that moves them
             return
         started = self._started.setdefault(t.key, time.monotonic())
         self.moving.setText(self.tr("Now moving: {0}").format(t.title))

@@ -28,7 +28,6 @@ from app.qt import (
 from app.sync_scheduler import LIVE_CLASS_MS, SchedulerState, SyncScheduler
 from app.tasks import Background, Job
 from media.disk import human_size
-from sync import upload
 from sync.journal import Journal, SyncState
 
 
@@ -140,6 +139,8 @@ class SyncPage(QWidget):
 
     def refresh(self) -> None:
         def work(_job: Job) -> tuple[SyncState, int, int]:
+            from sync import upload
+
             uploads = len(upload.pending(upload.outbox_dir(self.data_dir)))
             with Journal(self.data_dir) as journal:
                 state = journal.sync_state()
@@ -149,6 +150,8 @@ class SyncPage(QWidget):
 
     def _show(self, state: SyncState, pending: int, uploads: int) -> None:
         self._enrolled = state.enrolled
+        if state.hub_url and not self.hub_field.text():
+            self.hub_field.setText(state.hub_url)  # enrolling again: usually the same hub
         if state.enrolled:
             self.state_label.setText(
                 self.tr("Enrolled with {0} as part of {1}.").format(
@@ -185,8 +188,9 @@ class SyncPage(QWidget):
         self.waiting.setText(s.waiting)
         error = s.last_error or ""
         if s.stopped:
-            error = self.tr("The hub no longer accepts this PC: enrol it again. ({0})").format(
-                error
+            error = self.tr(
+                "The hub no longer knows this PC (it was removed there, or the hub was reset): "
+                "enrol it again below; until then it does not sync."
             )
         elif error and s.next_attempt is not None:
             error = self.tr("{0} Trying again at {1}.").format(
@@ -206,7 +210,8 @@ class SyncPage(QWidget):
         s = self.scheduler.state
         self.enrol_box.setVisible(not self._enrolled or s.stopped)
         self.enrol_button.setEnabled(not busy)
-        self.sync_button.setEnabled(not busy and self._enrolled and not s.paused and not s.running)
+        idle = not (s.paused or s.running or s.stopped)
+        self.sync_button.setEnabled(not busy and self._enrolled and idle)
         self.pause_button.setEnabled(self._enrolled)
         self.usb_button.setEnabled(not busy)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.gui.classroom import Classroom, PlaylistItem
 from app.gui.downloads_page import DownloadsPage
@@ -33,7 +34,9 @@ from app.sync_scheduler import SyncScheduler
 from media.errors import KebaoError
 from media.library import Library
 from sync.journal import Journal
-from sync.round import RoundReport
+
+if TYPE_CHECKING:
+    from sync.round import RoundReport
 
 PLAYABLE = ("video", "audio")  # other resources are documents: the PDF view or the system's
 

@@ -4,7 +4,7 @@
 <context>
     <name>Background</name>
     <message>
-        <location filename="../tasks.py" line="86"/>
+        <location filename="../tasks.py" line="94"/>
         <source>Something went wrong: {0}</source>
         <translation>出错了：{0}</translation>
     </message>
@@ -39,103 +39,108 @@
 <context>
     <name>DownloadsPage</name>
     <message>
-        <location filename="../gui/downloads_page.py" line="118"/>
+        <location filename="../gui/downloads_page.py" line="157"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="118"/>
+        <location filename="../gui/downloads_page.py" line="157"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="118"/>
+        <location filename="../gui/downloads_page.py" line="157"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="128"/>
+        <location filename="../gui/downloads_page.py" line="167"/>
         <source>Move up</source>
         <translation>上移</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="131"/>
+        <location filename="../gui/downloads_page.py" line="170"/>
         <source>Move down</source>
         <translation>下移</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="134"/>
-        <location filename="../gui/downloads_page.py" line="240"/>
+        <location filename="../gui/downloads_page.py" line="173"/>
+        <location filename="../gui/downloads_page.py" line="285"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="160"/>
+        <location filename="../gui/downloads_page.py" line="199"/>
         <source>Packages the hub offers (tick to subscribe)</source>
         <translation>同步中心提供的资源包（勾选即订阅）</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="198"/>
+        <location filename="../gui/downloads_page.py" line="237"/>
         <source>The hub does not offer this package</source>
         <translation>同步中心没有这个资源包</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="200"/>
+        <location filename="../gui/downloads_page.py" line="239"/>
         <source>Done</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="204"/>
+        <location filename="../gui/downloads_page.py" line="243"/>
         <source>Uploading, {0}%</source>
         <translation>上传中，{0}%</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="205"/>
+        <location filename="../gui/downloads_page.py" line="244"/>
         <source>Downloading, {0}%</source>
         <translation>下载中，{0}%</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="207"/>
+        <location filename="../gui/downloads_page.py" line="246"/>
         <source>Paused</source>
         <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="209"/>
+        <location filename="../gui/downloads_page.py" line="248"/>
         <source>Failed: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="211"/>
+        <location filename="../gui/downloads_page.py" line="250"/>
         <source>Waiting: {0}</source>
         <translation>等待：{0}</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="212"/>
+        <location filename="../gui/downloads_page.py" line="251"/>
         <source>Waiting</source>
         <translation>等待</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="220"/>
+        <location filename="../gui/downloads_page.py" line="259"/>
         <source>Upload: {0}</source>
         <translation>上传：{0}</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="231"/>
+        <location filename="../gui/downloads_page.py" line="270"/>
         <source>This PC is not enrolled with a hub: enrol it on the Sync page first.</source>
         <translation>本机还没有登记到同步中心：请先在“同步”页登记。</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="236"/>
+        <location filename="../gui/downloads_page.py" line="274"/>
+        <source>Cannot reach the hub ({0}): the list is as it was last read.</source>
+        <translation>连不上同步中心（{0}）：下面是上次读到的情况。</translation>
+    </message>
+    <message>
+        <location filename="../gui/downloads_page.py" line="281"/>
         <source>Paused. Press Resume to go on.</source>
         <translation>已暂停。按“继续”接着传。</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="240"/>
+        <location filename="../gui/downloads_page.py" line="285"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../gui/downloads_page.py" line="249"/>
+        <location filename="../gui/downloads_page.py" line="295"/>
         <source>Now moving: {0}</source>
         <translation>正在传输：{0}</translation>
     </message>
@@ -692,67 +697,67 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../gui/window.py" line="60"/>
+        <location filename="../gui/window.py" line="65"/>
         <source>Kebao</source>
         <translation>课包</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="95"/>
+        <location filename="../gui/window.py" line="101"/>
         <source>Home</source>
         <translation>首页</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="96"/>
+        <location filename="../gui/window.py" line="102"/>
         <source>Library</source>
         <translation>资源库</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="97"/>
+        <location filename="../gui/window.py" line="103"/>
         <source>Classroom</source>
         <translation>课堂模式</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="98"/>
+        <location filename="../gui/window.py" line="104"/>
         <source>Learners</source>
         <translation>学生</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="99"/>
+        <location filename="../gui/window.py" line="105"/>
         <source>USB drive</source>
         <translation>U盘</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="100"/>
+        <location filename="../gui/window.py" line="106"/>
         <source>Sync</source>
         <translation>同步</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="101"/>
+        <location filename="../gui/window.py" line="107"/>
         <source>Downloads</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="102"/>
+        <location filename="../gui/window.py" line="108"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="160"/>
+        <location filename="../gui/window.py" line="166"/>
         <source>Finished</source>
         <translation>已学完</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="162"/>
+        <location filename="../gui/window.py" line="168"/>
         <source>{0}% watched</source>
         <translation>已看 {0}%</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="162"/>
+        <location filename="../gui/window.py" line="168"/>
         <source>Opened</source>
         <translation>已打开</translation>
     </message>
     <message>
-        <location filename="../gui/window.py" line="246"/>
+        <location filename="../gui/window.py" line="254"/>
         <source>Live class: {0}</source>
         <translation>直播课堂：{0}</translation>
     </message>
@@ -888,174 +893,174 @@
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../gui/settings_page.py" line="60"/>
+        <location filename="../gui/settings_page.py" line="64"/>
         <source>Publisher</source>
         <translation>发布者</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="60"/>
+        <location filename="../gui/settings_page.py" line="64"/>
         <source>Key id</source>
         <translation>密钥编号</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="70"/>
+        <location filename="../gui/settings_page.py" line="74"/>
         <source>Trust a publisher…</source>
         <translation>信任发布者…</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="73"/>
-        <location filename="../gui/settings_page.py" line="280"/>
-        <location filename="../gui/settings_page.py" line="288"/>
+        <location filename="../gui/settings_page.py" line="77"/>
+        <location filename="../gui/settings_page.py" line="287"/>
+        <location filename="../gui/settings_page.py" line="295"/>
         <source>Stop trusting</source>
         <translation>不再信任</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="83"/>
+        <location filename="../gui/settings_page.py" line="87"/>
         <source>Data folder</source>
         <translation>数据文件夹</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="86"/>
+        <location filename="../gui/settings_page.py" line="90"/>
         <source>Trusted publishers</source>
         <translation>受信任的发布者</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="101"/>
+        <location filename="../gui/settings_page.py" line="105"/>
         <source>Automatic (VLC if installed)</source>
         <translation>自动（已安装 VLC 时用 VLC）</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="102"/>
+        <location filename="../gui/settings_page.py" line="106"/>
         <source>VLC</source>
         <translation>VLC</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="103"/>
+        <location filename="../gui/settings_page.py" line="107"/>
         <source>Qt&apos;s own player</source>
         <translation>Qt 自带播放器</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="110"/>
+        <location filename="../gui/settings_page.py" line="114"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="112"/>
+        <location filename="../gui/settings_page.py" line="116"/>
         <source>Player</source>
         <translation>播放器</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="126"/>
+        <location filename="../gui/settings_page.py" line="130"/>
         <source>Share packages on the school&apos;s LAN</source>
         <translation>在校内局域网共享资源包</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="139"/>
+        <location filename="../gui/settings_page.py" line="143"/>
         <source>e.g. 192.168.1.20, several separated by commas</source>
         <translation>例如 192.168.1.20，多个地址用逗号分开</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="142"/>
+        <location filename="../gui/settings_page.py" line="146"/>
         <source>Save</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="150"/>
+        <location filename="../gui/settings_page.py" line="155"/>
         <source>Detect automatically</source>
         <translation>自动检测</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="151"/>
+        <location filename="../gui/settings_page.py" line="156"/>
         <source>Yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="152"/>
+        <location filename="../gui/settings_page.py" line="157"/>
         <source>No</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="156"/>
+        <location filename="../gui/settings_page.py" line="161"/>
         <source>Other sharing PCs</source>
         <translation>其他共享电脑的地址</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="160"/>
+        <location filename="../gui/settings_page.py" line="165"/>
         <source>Metered network (such as a phone hotspot)</source>
         <translation>按流量计费的网络（如手机热点）</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="163"/>
+        <location filename="../gui/settings_page.py" line="168"/>
         <source>LAN sharing and network</source>
         <translation>局域网共享与网络</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="182"/>
+        <location filename="../gui/settings_page.py" line="187"/>
         <source>Saved. It takes effect when Kebao is opened again.</source>
         <translation>已保存，重新打开课包后生效。</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="201"/>
+        <location filename="../gui/settings_page.py" line="206"/>
         <source>Sharing. Address of this PC for the others: {0}</source>
         <translation>正在共享。本机共享地址：{0}</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="204"/>
+        <location filename="../gui/settings_page.py" line="209"/>
         <source>Starting to share…</source>
         <translation>正在启动共享…</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="209"/>
+        <location filename="../gui/settings_page.py" line="214"/>
         <source>Not sharing. Other PCs download from the county hub or their own drives.</source>
         <translation>未共享：其他电脑从县同步中心或U盘获取资源包。</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="223"/>
+        <location filename="../gui/settings_page.py" line="229"/>
         <source>Saved. Packages are fetched from these PCs before the hub.</source>
         <translation>已保存。同步时先从这些电脑下载资源包，再找同步中心。</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="225"/>
+        <location filename="../gui/settings_page.py" line="231"/>
         <source>Saved. Only PCs found on the LAN are asked.</source>
         <translation>已保存。只使用在局域网中自动找到的共享电脑。</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="249"/>
+        <location filename="../gui/settings_page.py" line="256"/>
         <source>Publisher key</source>
         <translation>发布者公钥</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="249"/>
+        <location filename="../gui/settings_page.py" line="256"/>
         <source>Publisher keys (*.pub)</source>
         <translation>发布者公钥 (*.pub)</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="265"/>
+        <location filename="../gui/settings_page.py" line="272"/>
         <source>Now trusting {0}.</source>
         <translation>已信任“{0}”。</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="265"/>
+        <location filename="../gui/settings_page.py" line="272"/>
         <source>{0} was already trusted.</source>
         <translation>“{0}”早已受信任。</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="282"/>
+        <location filename="../gui/settings_page.py" line="289"/>
         <source>Stop trusting {0}? Its packages stay installed, but new ones from it will be refused.</source>
         <translation>不再信任“{0}”？已安装的资源包会保留，但以后不再接受它发布的新资源包。</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="289"/>
+        <location filename="../gui/settings_page.py" line="296"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="306"/>
+        <location filename="../gui/settings_page.py" line="313"/>
         <source>No longer trusting {0}.</source>
         <translation>已不再信任“{0}”。</translation>
     </message>
     <message>
-        <location filename="../gui/settings_page.py" line="312"/>
+        <location filename="../gui/settings_page.py" line="319"/>
         <source>{packages} packages, {used} used, {free} free</source>
         <translation>{packages} 个资源包，已用 {used}，剩余 {free}</translation>
     </message>
@@ -1063,12 +1068,12 @@
 <context>
     <name>ShareProcess</name>
     <message>
-        <location filename="../lan_share.py" line="161"/>
+        <location filename="../lan_share.py" line="167"/>
         <source>The sharing program could not start.</source>
         <translation>无法启动共享程序。</translation>
     </message>
     <message>
-        <location filename="../lan_share.py" line="167"/>
+        <location filename="../lan_share.py" line="173"/>
         <source>Sharing stopped unexpectedly.</source>
         <translation>共享意外停止了。</translation>
     </message>
@@ -1076,123 +1081,123 @@
 <context>
     <name>SyncPage</name>
     <message>
-        <location filename="../gui/sync_page.py" line="82"/>
+        <location filename="../gui/sync_page.py" line="81"/>
         <source>e.g. hub.example.cn:8470</source>
         <translation>例如 hub.example.cn:8470</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="85"/>
+        <location filename="../gui/sync_page.py" line="84"/>
         <source>e.g. 7K4Q-M2XD-9HPA</source>
         <translation>例如 7K4Q-M2XD-9HPA</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="86"/>
+        <location filename="../gui/sync_page.py" line="85"/>
         <source>Enrol this PC</source>
         <translation>登记本机</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="91"/>
+        <location filename="../gui/sync_page.py" line="90"/>
         <source>Hub address</source>
         <translation>同步中心地址</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="92"/>
+        <location filename="../gui/sync_page.py" line="91"/>
         <source>Enrolment code</source>
         <translation>学校登记码</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="95"/>
+        <location filename="../gui/sync_page.py" line="94"/>
         <source>Sync now</source>
         <translation>立即同步</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="98"/>
-        <location filename="../gui/sync_page.py" line="196"/>
+        <location filename="../gui/sync_page.py" line="97"/>
+        <location filename="../gui/sync_page.py" line="200"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="101"/>
+        <location filename="../gui/sync_page.py" line="100"/>
         <source>Sync through the USB drive</source>
         <translation>经U盘同步</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="110"/>
+        <location filename="../gui/sync_page.py" line="109"/>
         <source>A live class is on (pause downloads and uploads)</source>
         <translation>直播课进行中（暂停下载和上传）</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="114"/>
+        <location filename="../gui/sync_page.py" line="113"/>
         <source>Only learning records sync meanwhile. Turns itself off after {0} hours.</source>
         <translation>期间只同步学习记录；{0} 小时后自动关闭。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="154"/>
+        <location filename="../gui/sync_page.py" line="157"/>
         <source>Enrolled with {0} as part of {1}.</source>
         <translation>已登记到同步中心 {0}，学校：{1}。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="161"/>
+        <location filename="../gui/sync_page.py" line="164"/>
         <source>This PC is not enrolled with the county hub yet. Progress is kept here; it can also reach the county on a USB drive.</source>
         <translation>本机还没有登记到县同步中心。学习记录都保存在本机，也可以经U盘带到县里。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="167"/>
+        <location filename="../gui/sync_page.py" line="170"/>
         <source>Last successful sync: {0}. Records waiting to be sent: {1}. Files waiting to be uploaded: {2}.</source>
         <translation>上次同步成功：{0}。等待发送的记录：{1} 条。等待上传的文件：{2} 个。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="176"/>
+        <location filename="../gui/sync_page.py" line="179"/>
         <source>Sync is paused. Press Resume to go on.</source>
         <translation>同步已暂停。按“继续”接着同步。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="240"/>
+        <location filename="../gui/sync_page.py" line="192"/>
+        <source>The hub no longer knows this PC (it was removed there, or the hub was reset): enrol it again below; until then it does not sync.</source>
+        <translation>同步中心已不再认识本机（本机在那里被注销了，或同步中心的数据被重置了）：请在下面重新登记本机，在此之前本机不会同步。</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="245"/>
         <source>Type the hub address and the school&apos;s enrolment code.</source>
         <translation>请填写同步中心地址和学校登记码。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="246"/>
+        <location filename="../gui/sync_page.py" line="251"/>
         <source>Enrolled with {0}.</source>
         <translation>已登记到 {0}。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="248"/>
+        <location filename="../gui/sync_page.py" line="253"/>
         <source>Enrolling…</source>
         <translation>正在登记…</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="178"/>
+        <location filename="../gui/sync_page.py" line="181"/>
         <source>Syncing…</source>
         <translation>正在同步…</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="181"/>
+        <location filename="../gui/sync_page.py" line="184"/>
         <source>The last sync moved {0}.</source>
         <translation>上次同步共传输 {0}。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="188"/>
-        <source>The hub no longer accepts this PC: enrol it again. ({0})</source>
-        <translation>同步中心不再接受本机，请重新登记。（{0}）</translation>
-    </message>
-    <message>
-        <location filename="../gui/sync_page.py" line="192"/>
-        <source>{0} Trying again at {1}.</source>
-        <translation>{0} 将在 {1} 再试。</translation>
-    </message>
-    <message>
         <location filename="../gui/sync_page.py" line="196"/>
+        <source>{0} Trying again at {1}.</source>
+        <translation>{0}。将在 {1} 再试。</translation>
+    </message>
+    <message>
+        <location filename="../gui/sync_page.py" line="200"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="265"/>
+        <location filename="../gui/sync_page.py" line="270"/>
         <source>Insert the USB drive first.</source>
         <translation>请先插入U盘。</translation>
     </message>
     <message>
-        <location filename="../gui/sync_page.py" line="273"/>
+        <location filename="../gui/sync_page.py" line="278"/>
         <source>Syncing through {0}…</source>
         <translation>正在经 {0} 同步…</translation>
     </message>
