@@ -261,7 +261,7 @@ def test_the_downloads_queue_shows_what_the_last_round_kept(make_hub, tmp_path) 
     for copy in (data / "downloads" / "manifests").iterdir():
         copy.write_bytes(b"{}")  # damaged: not believed, so the hub is asked, and it is down
     damaged = load_queue(data)
-    assert damaged.error and damaged.packages[0].size is None
+    assert damaged.unreachable and damaged.packages[0].size is None  # said as such
 
 
 def test_records_too_big_for_one_batch_go_in_several(hub, tmp_path) -> None:
