@@ -35,15 +35,13 @@ from app.sync_scheduler import SchedulerState, SyncScheduler
 from app.tasks import Background
 from app.texts import progress_text
 from media.catalog import Catalog
-from media.disk import human_size, write_atomic
+from media.disk import human_size
 from media.errors import KebaoError, SourceUnavailable
-from media.repository import IndexEntry, index_bytes, latest, parse_index, version_key
+from media.repository import IndexEntry, latest, parse_index, version_key
 from sync.journal import Journal
 
 if TYPE_CHECKING:
     from sync.round import Transfer
-
-INDEX_CACHE = "hub-index.json"  # the hub's repository index as last read: titles offline
 
 
 @dataclass(frozen=True)
@@ -66,20 +64,18 @@ class Queue:
     enrolled: bool = True
 
 
-def cached_index(data_dir: Path) -> dict[str, IndexEntry]:
-    """The newest entry of each package in the hub's index as last read ({} if none)."""
-    path = data_dir / INDEX_CACHE
+def cached_index(data_dir: Path, hub_url: str | None) -> dict[str, IndexEntry]:
+    """The newest entry of each package in the hub's index as the last round kept it in
+    `downloads/` ({} if none): titles without the hub."""
+    from sync.download import index_copy
+    from sync.protocol import REPO
+
+    if hub_url is None:
+        return {}
+    path = index_copy(data_dir / "downloads", hub_url + REPO)
     with contextlib.suppress(OSError, KebaoError):
         return latest(parse_index(path.read_bytes(), str(path)))
     return {}
-
-
-def remember_index(data_dir: Path, entries: list[IndexEntry]) -> None:
-    data, path = index_bytes(entries), data_dir / INDEX_CACHE
-    with contextlib.suppress(OSError):
-        if path.read_bytes() == data:
-            return
-    write_atomic(path, data)
 
 
 def load_queue(data_dir: Path) -> Queue:
@@ -104,7 +100,7 @@ def load_queue(data_dir: Path) -> Queue:
         installed = {pid: (v, title) for pid, v, title, _state in catalog.package_list()}
     finally:
         catalog.close()
-    titles = {pid: e.title for pid, e in cached_index(data_dir).items()}
+    titles = {pid: e.title for pid, e in cached_index(data_dir, state.hub_url).items()}
     titles |= {pid: title for pid, (_v, title) in installed.items()}
     unknown = [QueueRow(pid, titles.get(pid, pid), None) for pid in subscriptions]
     if not state.enrolled or state.hub_url is None:
@@ -115,7 +111,6 @@ def load_queue(data_dir: Path) -> Queue:
     source = HttpSource(url, downloads, index_etag=held_index_etag(downloads, url) or None)
     try:
         entries = source.entries()
-        remember_index(data_dir, entries)
         newest = latest(entries)
         rows = []
         for pid in subscriptions:
