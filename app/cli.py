@@ -648,6 +648,13 @@ def cmd_usb_kit(args: argparse.Namespace) -> int:
     from installer import checksums
     from installer.kit import build
 
+    if args.action == "runtime":
+        from installer import runtime
+
+        with _stages() as stage:
+            path = runtime.build(progress=stage(text("构建自带的 Python", "building Python")))
+        _out(text(f"已备好：{path}", f"ready: {path}"))
+        return 0
     kit = Path(args.kit)
     if args.action == "verify":
         with _progress(text("校验", "verifying")) as progress:
@@ -868,7 +875,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", required=True, metavar="FILE", help="写入的 CSV 文件")
 
     p = add("usb-kit", "技术人员的安装U盘：制作、检查、在本机应用", cmd_usb_kit)
-    ksub = p.add_subparsers(dest="action", required=True, metavar="build|verify|apply")
+    ksub = p.add_subparsers(dest="action", required=True, metavar="build|verify|apply|runtime")
     t = ksub.add_parser(
         "build",
         parents=[common],
@@ -896,6 +903,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="把U盘上的学校配置、资源包和县里的数据用到本机（安装程序会自动运行）",
     )
     t.add_argument("kit", metavar="DIR")
+    ksub.add_parser(
+        "runtime",
+        parents=[common],
+        help="构建 Linux 安装文件自带的 Python（需要 root，约 6 分钟，只需一次；build 会自动做）",
+    )
 
     p = sub.add_parser("hub", help="县同步中心：运行服务、添加学校", description="县同步中心")
     hsub = p.add_subparsers(

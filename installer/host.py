@@ -4,8 +4,8 @@
 disk stops it with every reason at once; a missing libvlc is only a notice (Qt's own
 player plays instead). The facts are parameters, so each rule is a row in a table test.
 
-    >>> too_old("Linux", glibc=(2, 28))
-    '这台电脑的系统太旧：课包需要 glibc 2.34 或更新（本机 2.28）'
+    >>> too_old("Linux", glibc=(2, 17))
+    '这台电脑的系统太旧：课包需要 glibc 2.28 或更新（本机 2.17）'
     >>> player_notice(libvlc_version())   # None when VLC is installed
     >>> content_bytes_needed(FolderSource(kit / "repo"), library.store)
     1_234_567_890

@@ -7,7 +7,9 @@
 # 学校配置和资源包导入给运行 sudo 的用户。再运行一次即升级或修复，学校的数据不变。
 # 卸载程序（数据保留）：bash install.sh --uninstall
 #
-# Written for POSIX sh: the drive may be FAT32 (no exec bit), and dash is /bin/sh on Debian.
+# Kebao brings its own Python (linux/python/, installer/runtime.py): the PC's python3, if
+# any, is never used. Written for POSIX sh: the drive may be FAT32 (no exec bit), and
+# dash is /bin/sh on Debian.
 set -eu
 
 say() { printf '%s\n' "$*"; }
@@ -17,7 +19,7 @@ fail() {
 }
 usage() {
 	say "用法：bash install.sh [--prefix 目录] [--bin-dir 目录] [--applications-dir 目录]"
-	say "                      [--data-dir 目录] [--python 解释器] [--uninstall]"
+	say "                      [--data-dir 目录] [--uninstall]"
 }
 
 LINUX_DIR=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd -P)
@@ -39,7 +41,6 @@ else
 	APPS_DIR=$share/applications
 fi
 DATA_DIR=""
-PYTHON=${KEBAO_PYTHON:-}
 ACTION=install
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -52,7 +53,7 @@ while [ $# -gt 0 ]; do
 		usage
 		exit 0
 		;;
-	--prefix | --bin-dir | --applications-dir | --data-dir | --python)
+	--prefix | --bin-dir | --applications-dir | --data-dir)
 		[ $# -ge 2 ] || fail "$1 后面缺少值"
 		;;
 	*) fail "不认识的选项：$1（用 --help 查看用法）" ;;
@@ -62,7 +63,6 @@ while [ $# -gt 0 ]; do
 	--bin-dir) BIN_DIR=$2 ;;
 	--applications-dir) APPS_DIR=$2 ;;
 	--data-dir) DATA_DIR=$2 ;;
-	--python) PYTHON=$2 ;;
 	esac
 	shift 2
 done
@@ -88,36 +88,19 @@ if [ -f "$KIT/SHA256SUMS" ] && command -v sha256sum >/dev/null 2>&1; then
 	fi
 fi
 
-# $1 >= $2, as versions ("2.36" >= "2.34")
+# $1 >= $2, as versions ("2.31" >= "2.28")
 version_ge() { printf '%s\n%s\n' "$2" "$1" | sort -V -C; }
 
 too_old() {
-	fail "这台电脑的系统太旧，装不了课包：课包需要 glibc $KEBAO_GLIBC 或更新、Python $(printf '%s' "$KEBAO_PYTHONS" | tr ' ' '/') 之一（本机：$1）。可用的系统：Debian 12、Ubuntu 24.04（或装了 python3.11 的 Ubuntu 22.04）及更新的版本，或同样新的统信 UOS、银河麒麟。本机没有任何改动。"
+	fail "这台电脑的系统太旧，装不了课包：课包需要 glibc $KEBAO_GLIBC 或更新（本机：$1）。可用的系统：统信 UOS 20、银河麒麟 V10、Debian 10、Ubuntu 20.04 及更新的版本。本机没有任何改动。"
 }
 
 glibc=$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}') || glibc=""
 [ -n "$glibc" ] || too_old "没有 glibc"
+version_ge "$glibc" "$KEBAO_GLIBC" || too_old "glibc $glibc"
 
-PY=""
-PYV=""
-found=""
-if [ -n "$PYTHON" ]; then candidates=$PYTHON; else candidates="python3.14 python3.13 python3.12 python3.11 python3"; fi
-for cand in $candidates; do
-	path=$(command -v "$cand" 2>/dev/null) || continue
-	v=$("$path" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || continue
-	found="${found:+$found、}Python $v"
-	case " $KEBAO_PYTHONS " in *" $v "*) ;; *) continue ;; esac
-	# The venv module is in Debian's libpython3.X-stdlib; only ensurepip is in python3-venv.
-	"$path" -c 'import venv' 2>/dev/null || continue
-	PY=$path
-	PYV=$v
-	break
-done
-version_ge "$glibc" "$KEBAO_GLIBC" || too_old "glibc $glibc${found:+，$found}"
-[ -n "$PY" ] || too_old "glibc $glibc，${found:-没有 Python 3}"
-
-wheels_id=$(cd "$LINUX_DIR/wheels" && ls | sha256sum | cut -c1-12)
-ID=$KEBAO_VERSION-py$PYV-$wheels_id
+# The program's identity: the Python and the wheels it was built from.
+ID=$KEBAO_VERSION-py$KEBAO_PYTHON-$(cd "$LINUX_DIR" && ls python wheels | sha256sum | cut -c1-12)
 VENV=$PREFIX/versions/$ID
 
 free_mb() {
@@ -131,19 +114,21 @@ free_mb() {
 if [ ! -f "$VENV/.complete" ]; then
 	free=$(free_mb "$PREFIX")
 	[ "$free" -ge "$KEBAO_INSTALL_MB" ] || fail "磁盘空间不足：安装课包需要约 $KEBAO_INSTALL_MB MB，$PREFIX 所在的磁盘只剩 $free MB。请清理后再运行。本机没有任何改动。"
-	say "正在安装课包 $KEBAO_VERSION（使用本机的 Python $PYV，约需一分钟）……"
+	say "正在安装课包 $KEBAO_VERSION（带有自己的 Python $KEBAO_PYTHON，约需一分钟）……"
 	mkdir -p "$PREFIX/versions"
 	: >"$MARKER"
 	rm -rf "$VENV"
-	# --without-pip: pip comes from its wheel on the drive, so ensurepip is never needed.
-	"$PY" -m venv --without-pip "$VENV" || {
+	mkdir -p "$VENV"
+	if ! tar -xzf "$LINUX_DIR/$KEBAO_RUNTIME" -C "$VENV" ||
+		! "$VENV/bin/python3" -c 'import ssl, sqlite3, ctypes, zlib' 2>/dev/null; then
 		rm -rf "$VENV"
-		fail "无法用 $PY 创建 Python 虚拟环境。已装的课包（如果有）没有改动。"
-	}
+		fail "课包自带的 Python 在这台电脑上解不开或不能运行（$KEBAO_RUNTIME）。请在制作U盘的电脑上运行 kebao usb-kit verify 检查U盘。已装的课包（如果有）没有改动。"
+	fi
+	# pip runs from its wheel on the drive: nothing of the PC's Python setup is needed.
 	pip_wheel=$(ls "$LINUX_DIR/wheels"/pip-*.whl | head -n 1)
-	if ! "$VENV/bin/python" "$pip_wheel/pip" install --isolated --no-index \
+	if ! "$VENV/bin/python3" "$pip_wheel/pip" install --isolated --no-index \
 		--find-links "$LINUX_DIR/wheels" --only-binary=:all: --no-cache-dir \
-		--disable-pip-version-check --no-warn-script-location --quiet \
+		--disable-pip-version-check --no-warn-script-location --root-user-action=ignore --quiet \
 		"kebao==$KEBAO_VERSION" pip; then
 		rm -rf "$VENV"
 		fail "从U盘安装课包的程序文件失败（见上面 pip 的说明）。已装的课包（如果有）没有改动。"
@@ -185,6 +170,32 @@ mv -f "$APPS_DIR/.kebao.desktop.new" "$APPS_DIR/kebao.desktop"
 if command -v update-desktop-database >/dev/null 2>&1; then
 	update-desktop-database -q "$APPS_DIR" 2>/dev/null || true
 fi
+# The window needs a few of the desktop's own libraries (Qt's xcb plugin, QtPdf, the player);
+# a PC without them still syncs and imports, so this is said, not a failure.
+package_of() {
+	case $1 in
+	libEGL.so.1) echo libegl1 ;;
+	libGL.so.1) echo libgl1 ;;
+	libOpenGL.so.0) echo libopengl0 ;;
+	libdbus-1.so.3) echo libdbus-1-3 ;;
+	libglib-2.0.so.0 | libgthread-2.0.so.0 | libgobject-2.0.so.0) echo libglib2.0-0 ;;
+	libX11-xcb.so.1) echo libx11-xcb1 ;;
+	libX11.so.6) echo libx11-6 ;;
+	libatomic.so.1) echo libatomic1 ;;
+	libxkbcommon-x11.so.0) echo libxkbcommon-x11-0 ;;
+	libxcb*.so.* | libxkbcommon.so.* | libfontconfig.so.* | libfreetype.so.*) echo "${1%%.so.*}${1##*.so.}" ;;
+	*) echo "$1" ;;
+	esac
+}
+qt=$(ls -d "$PREFIX/current"/lib/python*/site-packages/PySide6/Qt 2>/dev/null || true)
+missing=$(for f in "$qt/plugins/platforms/libqxcb.so" "$qt/lib/libQt6Pdf.so.6" "$qt/lib/libQt6Multimedia.so.6"; do
+	[ ! -f "$f" ] || ldd "$f" 2>/dev/null
+done | awk '/not found/ { print $1 }' | sort -u)
+if [ -n "$missing" ]; then
+	packages=$(for m in $missing; do package_of "$m"; done | sort -u | tr '\n' ' ')
+	say "注意：这台电脑缺少课包窗口需要的系统库：$(printf '%s' "$missing" | tr '\n' ' ')。请安装后再打开课包（统信 UOS、银河麒麟、Debian、Ubuntu：sudo apt install ${packages% }）；导入资源包和同步不受影响。"
+fi
+
 # shellcheck disable=SC1111  # Chinese quotation marks, as written
 say "课包程序已安装：$PREFIX/current（菜单中的“课包”，或终端命令 $BIN_DIR/kebao）。"
 

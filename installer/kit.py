@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from installer import checksums, instructions, linux, wheels
+from installer import checksums, instructions, linux, runtime, wheels
 from installer.school import SchoolConfig
 from media import manifest as mf
 from media.disk import write_atomic
@@ -215,6 +215,8 @@ def build(
     _check_packages(kit, library, package_ids, school)
     if platforms:
         wheels.check_source()
+    if "linux_x86_64" in platforms and runtime.cached() is None:
+        runtime.check_host()  # the Linux kit's Python can be built here
     try:
         previous = read_manifest(kit)["platforms"]
     except KebaoError:

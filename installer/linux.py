@@ -1,14 +1,14 @@
-"""The Linux kit (`linux/` on the drive): a wheelhouse and `install.sh`.
+"""The Linux kit (`linux/` on the drive): Kebao's own Python, a wheelhouse and `install.sh`.
 
-    linux/install.sh      creates a private virtual environment from the wheels only
-    linux/kit.env         what install.sh reads: version, Pythons, glibc, space needed
-    linux/wheels/         kebao + every dependency, for each supported CPython, + pip
+    linux/install.sh      unpacks the Python, installs the wheels into it, no network
+    linux/kit.env         what install.sh reads: version, Python, glibc, space needed
+    linux/python/         the CPython built for glibc 2.28+ (installer/runtime.py)
+    linux/wheels/         kebao + every dependency for that CPython, manylinux ≤ 2.28, + pip
 
-The school PC's own `python3` runs Kebao (docs/decisions.md, "USB kit"): no package
-on PyPI carries a relocatable CPython for Linux, so the kit brings wheels for every
-CPython a current Debian, Ubuntu, UOS or Kylin may have (`PYTHONS`), and install.sh
-says in Chinese when the system is older. pip comes from its wheel on the kit, so a
-system without `python3-venv`/`ensurepip` or pip installs all the same.
+The school PC's own Python is never used (docs/decisions.md, "USB kit: Linux"): UOS 20
+and Kylin V10 have 3.7/3.8, other PCs have none or lack venv and pip. With one Python
+and one set of wheels, every PC runs what was tested. PySide6 is therefore the newest
+release built for manylinux_2_28 (6.9), not the 6.10+ that needs glibc 2.34.
 
     >>> build(kit / "linux", progress=update)
     PosixPath('kit/linux/install.sh')
@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import re
 import shutil
+import tarfile
 import zipfile
 from pathlib import Path
 
-from installer import wheels
+from installer import runtime, wheels
 from media.store import Progress
 
-PYTHONS = ("3.11", "3.12", "3.13", "3.14")  # Kebao needs 3.11; newest first in install.sh
-# The newest glibc a wheel may need. PySide6 6.11 is built for manylinux_2_34:
-# Debian 12, Ubuntu 22.04, and anything newer.
-GLIBC = (2, 34)
+PYTHON = runtime.PYTHON  # "3.13"
+GLIBC = runtime.GLIBC  # the newest glibc the Python or a wheel may need: (2, 28)
 ARCH = "x86_64"
 INSTALL_SH = Path(__file__).with_name("install.sh")
 _MANYLINUX = re.compile(r"manylinux_(\d+)_(\d+)_" + ARCH)
@@ -59,7 +58,7 @@ def _for_python(filename: str, python: str) -> bool:
 
 
 def installed_bytes(wheelhouse: Path, python: str) -> int:
-    """About what the wheels for `python` take once unpacked (the venv's size)."""
+    """About what the wheels for `python` take once unpacked."""
     total = 0
     for whl in wheelhouse.glob("*.whl"):
         if _for_python(whl.name, python):
@@ -68,24 +67,33 @@ def installed_bytes(wheelhouse: Path, python: str) -> int:
     return total
 
 
-def build(out_dir: Path, *, progress: Progress, pythons: tuple[str, ...] = PYTHONS) -> Path:
+def unpacked_bytes(tarball: Path) -> int:
+    with tarfile.open(tarball) as tar:
+        return sum(m.size for m in tar)
+
+
+def build(out_dir: Path, *, progress: Progress) -> Path:
     """Write the Linux kit at `out_dir` (replacing an older one whole); install.sh's path."""
     new = out_dir.with_name(out_dir.name + ".new")
     shutil.rmtree(new, ignore_errors=True)
     wheelhouse = new / "wheels"
-    steps = len(pythons) + 1
+    steps = runtime.STEPS + 2
+    # From the cache after the first build; its name carries what it was built from.
+    python = runtime.build(progress=lambda done, _total: progress(done, steps))
+    (new / "python").mkdir(parents=True)
+    shutil.copyfile(python, new / "python" / python.name)
     kebao = wheels.build_kebao(wheelhouse)
-    progress(1, steps)
-    for done, python in enumerate(pythons, 2):
-        wheels.download([kebao, "pip"], wheelhouse, platforms=platform_tags(), python=python)
-        progress(done, steps)
-    glibc = max(glibc_needed(w.name) for w in wheelhouse.glob("*.whl"))
-    space_mb = max(installed_bytes(wheelhouse, p) for p in pythons) * 11 // 10 // 10**6 + 1
+    progress(steps - 1, steps)
+    wheels.download([kebao, "pip"], wheelhouse, platforms=platform_tags(), python=PYTHON)
+    progress(steps, steps)
+    glibc = max([GLIBC, *(glibc_needed(w.name) for w in wheelhouse.glob("*.whl"))])
+    space = installed_bytes(wheelhouse, PYTHON) + unpacked_bytes(python)
     env = (
         f"KEBAO_VERSION={wheels.kebao_version()}\n"
-        f'KEBAO_PYTHONS="{" ".join(sorted(pythons, reverse=True))}"\n'
+        f"KEBAO_PYTHON={PYTHON}\n"
+        f"KEBAO_RUNTIME=python/{python.name}\n"
         f"KEBAO_GLIBC={glibc[0]}.{glibc[1]}\n"
-        f"KEBAO_INSTALL_MB={space_mb}\n"
+        f"KEBAO_INSTALL_MB={space * 11 // 10 // 10**6 + 1}\n"
     )
     (new / "kit.env").write_text(env, encoding="utf-8", newline="\n")
     shutil.copyfile(INSTALL_SH, new / "install.sh")

@@ -1,14 +1,15 @@
-"""The technician's USB kit: built here for real (Kebao's wheel, every dependency from the
-package index), installed with the network cut off, checked, applied twice, refused when
+"""The technician's USB kit: built here for real (Kebao's own Python compiled for glibc
+2.28, Kebao's wheel, every dependency from the package index), installed with the network
+cut off, here and on a Debian 11 PC with no Python, checked, applied twice, refused when
 damaged or badly configured; the pending enrolment done against a real hub."""
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from conftest import run_cli, run_cli_process, snapshot
 from app.demo import DEMO_KEY, DEMO_REPO, MARKER
 from app.settings import Settings
 from hub.db import sha256_hex
-from installer import checksums, linux
+from installer import checksums, linux, runtime
 from installer.kit import MANIFEST, SCHOOL, SYNC_FOLDER
 from installer.school import read_toml
 from sync import protocol
@@ -71,9 +72,28 @@ def small_kit(tmp_path: Path, technician: Path) -> Path:
     return kit
 
 
+def can_build_runtime() -> bool:
+    return (
+        os.geteuid() == 0
+        and shutil.which("debootstrap") is not None
+        and shutil.which("unshare") is not None
+    )
+
+
+# Kebao's own Python is compiled in a Debian 11 chroot (≈ 6 min; CI starts that build in
+# the background before the suite, and this waits for it), so the kit needs root there.
+needs_runtime = pytest.mark.skipif(
+    runtime.cached() is None
+    and not can_build_runtime()
+    and not os.environ.get("KEBAO_REQUIRE_LINUX_RUNTIME"),
+    reason="the kit's Python is not built and cannot be here (needs root and debootstrap)",
+)
+BUILD_TIMEOUT = pytest.mark.timeout(1500)
+
+
 @pytest.fixture(scope="session")
 def linux_kit(tmp_path_factory: pytest.TempPathFactory, technician: Path) -> Path:
-    """The whole kit, built once: Kebao's wheel, the wheelhouse for CPython 3.11–3.14."""
+    """The whole kit, built once: Kebao's Python, its wheel and every dependency's."""
     base = tmp_path_factory.mktemp("linux-kit")
     kit = base / "U盘"
     r = build(kit, technician, "--platform", "linux_x86_64", "--packages", *DEMO,
@@ -85,6 +105,8 @@ def linux_kit(tmp_path_factory: pytest.TempPathFactory, technician: Path) -> Pat
 # -- what is on the drive ----------------------------------------------------------------
 
 
+@needs_runtime
+@BUILD_TIMEOUT
 def test_the_kit_holds_everything_named_safely_for_fat32_and_summed(linux_kit: Path) -> None:
     manifest = json.loads((linux_kit / MANIFEST).read_text(encoding="utf-8"))
     assert manifest["platforms"] == {"linux_x86_64": "linux/install.sh"}
@@ -114,20 +136,28 @@ def test_the_kit_holds_everything_named_safely_for_fat32_and_summed(linux_kit: P
         assert path.stat().st_size < 4 * 1024**3 and not path.is_symlink()
 
 
-def test_the_wheelhouse_has_a_wheel_of_everything_for_each_python_and_no_sdist(
+@needs_runtime
+@BUILD_TIMEOUT
+def test_the_kit_brings_a_python_for_glibc_2_28_and_a_wheel_of_everything_for_it(
     linux_kit: Path,
 ) -> None:
+    env = dict(
+        line.split("=", 1) for line in (linux_kit / "linux" / "kit.env").read_text().splitlines()
+    )
+    assert (env["KEBAO_PYTHON"], env["KEBAO_GLIBC"]) == ("3.13", "2.28")
+    python = linux_kit / "linux" / env["KEBAO_RUNTIME"]
+    assert python.is_file() and python.stat().st_size < 60 * 10**6
+
     wheelhouse = linux_kit / "linux" / "wheels"
     names = sorted(p.name for p in wheelhouse.iterdir())
     assert all(n.endswith(".whl") for n in names), [n for n in names if not n.endswith(".whl")]
     assert any(n.startswith("kebao-0.") for n in names) and any(n.startswith("pip-") for n in names)
     with zipfile.ZipFile(next(wheelhouse.glob("kebao-*.whl"))) as z:
         assert "app/i18n/kebao_zh_CN.qm" in z.namelist()  # the GUI speaks Chinese
-    for python in linux.PYTHONS:
-        tag = "cp" + python.replace(".", "")
-        assert any(n.startswith("pydantic_core-") and f"-{tag}-{tag}-" in n for n in names), tag
-    env = (linux_kit / "linux" / "kit.env").read_text()
-    assert 'KEBAO_PYTHONS="3.14 3.13 3.12 3.11"' in env and "KEBAO_GLIBC=2.34" in env
+    assert any(n.startswith("pydantic_core-") and "-cp313-cp313-" in n for n in names)
+    # PySide6 6.10+ needs glibc 2.34: the kit holds the newest built for 2.28
+    assert any(n.startswith("pyside6_essentials-6.9.") for n in names), names
+    assert max(linux.glibc_needed(n) for n in names) <= (2, 28)
 
 
 # -- installing with no network ----------------------------------------------------------
@@ -142,27 +172,13 @@ def no_network() -> list[str]:
     return []
 
 
-def python_without_pip(folder: Path) -> Path:
-    """The system Python as a PC without python3-venv or pip has it: ensurepip and pip
-    cannot be imported (only install.sh's own invocations see this)."""
-    for name in ("ensurepip", "pip"):
-        (folder / "blocker" / name).mkdir(parents=True)
-        (folder / "blocker" / name / "__init__.py").write_text(
-            f"raise ImportError('no {name} here')\n"
-        )
-    system = shutil.which("python3.11") or sys.executable
-    wrapper = folder / "python3"
-    wrapper.write_text(f'#!/bin/sh\nPYTHONPATH="{folder / "blocker"}" exec "{system}" "$@"\n')
-    wrapper.chmod(0o755)
-    assert subprocess.run([wrapper, "-c", "import ensurepip"], capture_output=True).returncode != 0
-    return wrapper
-
-
-def install(kit: Path, pc: Path, *extra: object) -> subprocess.CompletedProcess:
+def install(
+    kit: Path, pc: Path, *extra: object, path: str | None = None
+) -> subprocess.CompletedProcess:
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PIP_", "VIRTUAL_ENV"))
     }
-    env.update(HOME=str(pc / "home"), KEBAO_LANG="zh", LC_ALL="C.UTF-8",
+    env.update(HOME=str(pc / "home"), KEBAO_LANG="zh", LC_ALL="C.UTF-8", PATH=path or env["PATH"],
                # Without a network namespace, any fetch still fails: a dead proxy.
                http_proxy="http://127.0.0.1:9", https_proxy="http://127.0.0.1:9",
                HTTP_PROXY="http://127.0.0.1:9", HTTPS_PROXY="http://127.0.0.1:9")  # fmt: skip
@@ -181,13 +197,21 @@ def installed(pc: Path, *args: object) -> dict:
     return json.loads(r.stdout)
 
 
-def test_the_linux_kit_installs_with_no_network_and_no_pip_and_again_changes_nothing(
+@needs_runtime
+@BUILD_TIMEOUT
+def test_the_linux_kit_installs_with_no_network_and_again_changes_nothing(
     linux_kit: Path, tmp_path: Path
 ) -> None:
     pc = tmp_path / "pc"
-    first = install(linux_kit, pc, "--python", python_without_pip(tmp_path))
+    first = install(linux_kit, pc)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "安装完成" in first.stdout and "已导入 数学 三年级上册（演示）" in first.stdout
+    assert "缺少课包窗口需要的系统库" not in first.stdout  # this PC has them all
+    # Kebao runs on its own Python, whatever this PC's python3 is
+    python = pc / "program" / "current" / "bin" / "python3"
+    version = subprocess.run([python, "-c", "import sys, ssl, sqlite3; print(sys.version.split()[0], sqlite3.sqlite_version)"],
+                             capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
+    assert version == [runtime.PYTHON_VERSION, runtime.SQLITE]
 
     # the installed program, not this checkout, answers
     launcher = (pc / "bin" / "kebao").read_text()
@@ -220,9 +244,9 @@ def test_the_linux_kit_installs_with_no_network_and_no_pip_and_again_changes_not
     assert [x["name"] for x in installed(pc, "learners", "list", "--json")] == ["王小明"]
 
     # an upgrade replaces the program and keeps the school's data
-    (pc / "program" / "versions" / "0.0.9-py3.11-old").mkdir()
+    (pc / "program" / "versions" / "0.0.9-py3.13-old").mkdir()
     (pc / "program" / "current").unlink()
-    (pc / "program" / "current").symlink_to("versions/0.0.9-py3.11-old")
+    (pc / "program" / "current").symlink_to("versions/0.0.9-py3.13-old")
     assert install(linux_kit, pc).returncode == 0
     assert sorted(p.name for p in (pc / "program" / "versions").iterdir()) == program
     assert installed(pc, "status", "--json")["packages"] == 2
@@ -238,18 +262,23 @@ def test_the_linux_kit_installs_with_no_network_and_no_pip_and_again_changes_not
     assert (pc / "data" / "catalog.db").is_file()  # the school's data stays
 
 
-def test_install_sh_says_in_chinese_when_the_system_python_is_too_old(
+@needs_runtime
+@BUILD_TIMEOUT
+def test_install_sh_says_in_chinese_when_the_system_is_too_old(
     linux_kit: Path, tmp_path: Path
 ) -> None:
-    old = tmp_path / "python3.8"
-    old.write_text("#!/bin/sh\necho 3.8\n")  # what UOS 20 / Kylin V10 would answer
-    old.chmod(0o755)
-    r = install(linux_kit, tmp_path / "pc", "--python", old)
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "getconf").write_text("#!/bin/sh\necho glibc 2.17\n")  # CentOS 7
+    (fake / "getconf").chmod(0o755)
+    r = install(linux_kit, tmp_path / "pc", path=f"{fake}:{os.environ['PATH']}")
     assert r.returncode == 1
-    assert "系统太旧" in r.stderr and "Python 3.8" in r.stderr and "本机没有任何改动" in r.stderr
-    assert not (tmp_path / "pc" / "program").exists()
+    assert "系统太旧" in r.stderr and "glibc 2.28 或更新（本机：glibc 2.17）" in r.stderr
+    assert "本机没有任何改动" in r.stderr and not (tmp_path / "pc" / "program").exists()
 
 
+@needs_runtime
+@BUILD_TIMEOUT
 def test_install_sh_names_a_damaged_wheel_and_changes_nothing(
     linux_kit: Path, tmp_path: Path
 ) -> None:
@@ -262,6 +291,120 @@ def test_install_sh_names_a_damaged_wheel_and_changes_nothing(
     r = install(kit, tmp_path / "pc")
     assert r.returncode == 1 and f"linux/wheels/{wheel.name}" in r.stderr, r.stderr
     assert not (tmp_path / "pc" / "program").exists()
+
+
+# -- a PC as old as UOS 20 / Kylin V10, with no Python ------------------------------------
+
+# A desktop's own libraries the window needs (Qt's xcb plugin, QtPdf, the player) and a
+# Chinese font; no python3 and no VLC, as on a school PC.
+PC_PACKAGES = (
+    "libglib2.0-0", "libdbus-1-3", "libfontconfig1", "libfreetype6", "libx11-6",
+    "libx11-xcb1", "libxkbcommon0", "libxkbcommon-x11-0", "libegl1", "libgl1", "libopengl0",
+    "libxcb-cursor0", "libxcb-icccm4", "libxcb-image0", "libxcb-keysyms1", "libxcb-randr0",
+    "libxcb-render-util0", "libxcb-shape0", "libxcb-xfixes0", "libxcb-xinerama0",
+    "libxcb-xkb1", "libxcb-sync1", "libxcb-shm0", "libxcb-xinput0", "libpulse0",
+    "libxext6", "libxrandr2", "libdrm2", "libatomic1", "fonts-wqy-microhei",
+)  # fmt: skip
+KIT_IN_PC = "/media/技术员/U盘"
+# Run inside the PC by the installed Python: the real window, offscreen, drawn to a PNG
+# once its library lists the imported packages.
+WINDOW = """
+import json, os, sys, time
+from pathlib import Path
+os.environ["KEBAO_LANG"] = "zh"
+from app import i18n
+from app.gui import style
+from app.gui.window import MainWindow
+from app.qt import QApplication, QTimer
+from media.library import Library
+app = QApplication(["kebao", "-platform", "offscreen"])
+i18n.install(app)
+style.apply(app)
+window = MainWindow(Library(Path("/root/data")))
+window.resize(1280, 800)
+window.show()
+page = window.library_page
+page.search_box.insert("四边形")  # three hanzi: SQLite's FTS5 trigram index
+deadline = time.monotonic() + 60
+def look():
+    if page.results.count() == 0 and time.monotonic() < deadline:
+        return
+    timer.stop()
+    window.grab().save("/root/window.png")
+    found = [page.results.item(i).text() for i in range(page.results.count())]
+    print(json.dumps({"title": window.windowTitle(), "found": found}, ensure_ascii=False))
+    app.exit(0 if found else 1)
+timer = QTimer()
+timer.timeout.connect(look)
+timer.start(50)
+sys.exit(app.exec())
+"""
+
+
+def in_pc(root: Path, kit: Path, script: str) -> subprocess.CompletedProcess:
+    """Run `script` as root inside the PC (its own /proc, the kit mounted where a desktop
+    mounts a drive, no network)."""
+    inner = (
+        f"mkdir -p {shlex.quote(str(root) + KIT_IN_PC)} && "
+        f"mount --bind {shlex.quote(str(kit))} {shlex.quote(str(root) + KIT_IN_PC)} && "
+        f"mount -t proc proc {shlex.quote(str(root / 'proc'))} && "
+        f"exec chroot {shlex.quote(str(root))} /usr/bin/env -i HOME=/root LC_ALL=C.UTF-8 "
+        "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin "
+        f"/bin/sh -c {shlex.quote(script)}"
+    )
+    return subprocess.run(["unshare", "--net", "--mount", "--pid", "--fork", "sh", "-c", inner],
+                          capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def debian11(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Debian 11 desktop's libraries (glibc 2.31, as Kylin V10 SP1; UOS 20 has 2.28)."""
+    root = tmp_path_factory.mktemp("debian11") / "root"
+    r = subprocess.run(["debootstrap", "--variant=minbase", "--include=" + ",".join(PC_PACKAGES),
+                        runtime.SUITE, root, runtime.MIRROR],
+                       capture_output=True, text=True, timeout=900, check=False)  # fmt: skip
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    return root
+
+
+@needs_runtime
+@BUILD_TIMEOUT
+@pytest.mark.skipif(not can_build_runtime(), reason="needs root, debootstrap and unshare")
+def test_a_debian_11_pc_with_no_python_installs_the_kit_and_opens_the_window(
+    linux_kit: Path, debian11: Path
+) -> None:
+    root = debian11
+    facts = in_pc(root, linux_kit, "ldd --version | head -n 1; command -v python3 python || true")
+    assert "GLIBC 2.31" in facts.stdout and "python" not in facts.stdout.split("\n", 1)[1]
+
+    # a PC missing one library of the window: said, with the package to install
+    assert in_pc(root, linux_kit, "dpkg -r libxcb-cursor0").returncode == 0
+    first = in_pc(root, linux_kit, f"sh '{KIT_IN_PC}/linux/install.sh' --data-dir /root/data")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "安装完成" in first.stdout and "已导入 数学 三年级上册（演示）" in first.stdout
+    assert "缺少课包窗口需要的系统库：libxcb-cursor.so.0" in first.stdout
+    assert "sudo apt install libxcb-cursor0" in first.stdout
+    assert "Qt 自带的播放器" in first.stdout  # no VLC on this PC
+
+    status = in_pc(root, linux_kit, "kebao status --json --data-dir /root/data")
+    assert status.returncode == 0, status.stderr
+    doc = json.loads(status.stdout)
+    assert (doc["packages"], doc["complete"], doc["school"]["name"]) == (2, 2, "城关镇中心小学")
+
+    # with the library installed, installing again says nothing is missing or to change
+    deb = "/var/cache/apt/archives/libxcb-cursor0_*.deb"
+    assert in_pc(root, linux_kit, f"dpkg -i {deb}").returncode == 0
+    again = in_pc(root, linux_kit, f"sh '{KIT_IN_PC}/linux/install.sh' --data-dir /root/data")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "缺少" not in again.stdout and "没有需要改动的" in again.stdout
+
+    # the window opens on this PC's Qt libraries and shows the imported packages
+    (root / "root" / "window.py").write_text(WINDOW, encoding="utf-8")
+    shown = in_pc(root, linux_kit, "/opt/kebao/current/bin/python3 /root/window.py")
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    seen = json.loads(shown.stdout.strip().splitlines()[-1])
+    assert "课包" in seen["title"] and any("四边形" in line for line in seen["found"]), seen
+    assert (root / "root" / "window.png").stat().st_size > 20_000
 
 
 # -- verify ------------------------------------------------------------------------------
@@ -523,8 +666,10 @@ def test_the_scheduler_enrols_first_when_a_kit_left_an_enrolment(
 @pytest.mark.parametrize(
     ("system", "facts", "says"),
     [
-        ("Linux", {"glibc": (2, 28)}, "需要 glibc 2.34 或更新（本机 2.28）"),  # UOS 20, Kylin V10
-        ("Linux", {"glibc": (2, 34)}, None),
+        ("Linux", {"glibc": (2, 17)}, "需要 glibc 2.28 或更新（本机 2.17）"),  # CentOS 7
+        ("Linux", {"glibc": (2, 27)}, "需要 glibc 2.28 或更新（本机 2.27）"),  # Ubuntu 18.04
+        ("Linux", {"glibc": (2, 28)}, None),  # UOS 20 (Debian 10)
+        ("Linux", {"glibc": (2, 31)}, None),  # Kylin V10 SP1 (Ubuntu 20.04)
         ("Linux", {"glibc": (2, 36)}, None),
         ("Windows", {"windows_build": 17134}, "Windows 10 1809 或更新（本机版本号 17134）"),
         ("Windows", {"windows_build": 17763}, None),
