@@ -137,8 +137,23 @@ if [ ! -f "$VENV/.complete" ]; then
 fi
 ln -sfn "versions/$ID" "$PREFIX/current.new"
 mv -fT "$PREFIX/current.new" "$PREFIX/current"
+# An older version still running (each version has its own Python, so its processes'
+# executables are inside its folder) is kept: it loads modules as it goes, and deleting
+# them would break it in the middle of a lesson. The next install removes it.
+in_use() {
+	for exe in /proc/[0-9]*/exe; do
+		target=$(readlink "$exe" 2>/dev/null) || continue
+		case $target in "$1"/*) return 0 ;; esac
+	done
+	return 1
+}
 for old in "$PREFIX/versions"/*; do
-	[ "$old" = "$VENV" ] || rm -rf "$old"
+	[ -d "$old" ] && [ "$old" != "$VENV" ] || continue
+	if in_use "$(cd "$old" && pwd -P)"; then
+		say "旧版本的课包正在运行，暂时保留（$old）；关闭课包后再运行一次本脚本即可删除它。"
+	else
+		rm -rf "$old"
+	fi
 done
 
 mkdir -p "$BIN_DIR"

@@ -243,12 +243,26 @@ def test_the_linux_kit_installs_with_no_network_and_again_changes_nothing(
     assert snapshot(pc / "data") == before
     assert [x["name"] for x in installed(pc, "learners", "list", "--json")] == ["王小明"]
 
-    # an upgrade replaces the program and keeps the school's data
-    (pc / "program" / "versions" / "0.0.9-py3.13-old").mkdir()
+    # an upgrade replaces the program and keeps the school's data; an older version that
+    # is still running (a teacher's lesson) is kept until it has stopped
+    versions = pc / "program" / "versions"
+    old = versions / "0.0.9-py3.13-old"
+    shutil.copytree(versions / program[0], old, symlinks=True, copy_function=os.link)
     (pc / "program" / "current").unlink()
-    (pc / "program" / "current").symlink_to("versions/0.0.9-py3.13-old")
+    (pc / "program" / "current").symlink_to(f"versions/{old.name}")
+    lesson = subprocess.Popen([old / "bin" / "python3", "-c", "import sys; sys.stdin.read()"],
+                              stdin=subprocess.PIPE)  # fmt: skip
+    try:
+        upgrade = install(linux_kit, pc)
+        assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
+        assert "旧版本的课包正在运行，暂时保留" in upgrade.stdout
+        assert sorted(p.name for p in versions.iterdir()) == sorted([*program, old.name])
+        assert (pc / "program" / "current").resolve() == (versions / program[0]).resolve()
+    finally:
+        lesson.stdin.close()
+        lesson.wait(timeout=60)
     assert install(linux_kit, pc).returncode == 0
-    assert sorted(p.name for p in (pc / "program" / "versions").iterdir()) == program
+    assert sorted(p.name for p in versions.iterdir()) == program
     assert installed(pc, "status", "--json")["packages"] == 2
 
     gone = subprocess.run(["sh", linux_kit / "linux" / "install.sh", "--uninstall", "--prefix", pc / "program",
