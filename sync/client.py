@@ -63,6 +63,8 @@ class HubRefused(KebaoError):
 
     def __init__(self, status: int, code: str, message: str, retry_after: float | None = None):
         self.status, self.code, self.retry_after = status, code, retry_after
+        if status == 429:  # too many requests: nothing to mend, run again later
+            self.exit_code = 3
         super().__init__(message=message)
 
 

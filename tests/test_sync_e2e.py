@@ -248,6 +248,17 @@ def test_an_idle_round_asks_the_hub_one_thing(make_hub, tmp_path) -> None:
     assert requests_of_a_round(data) == [f"POST /api/v1/schools/{school}/events", pull]
 
 
+def test_a_hub_that_says_too_many_requests_is_try_again_later(make_hub, tmp_path) -> None:
+    hub = make_hub(None, env={"KEBAO_HUB_RATE": "1/0.01"})  # 1 request, then 1 per 100 s
+    _school, code = hub.add_school("城关镇中心小学")
+    pc = enrol(hub, tmp_path / "pc", code)
+    pc.add_learner("王小明", "三年级1班")
+    r = run_cli("sync", "--data-dir", tmp_path / "pc")  # the push passes; the pull is refused
+    assert r.rc == 3  # not bad input: the same command later succeeds
+    assert r.err.count("\n") == 1 and "请求太频繁，请稍后再试" in r.err
+    assert hub.event_count() == 1  # what went before the refusal is kept
+
+
 def test_the_downloads_queue_shows_what_the_last_round_kept(make_hub, tmp_path) -> None:
     data = tmp_path / "pc"
     hub, _school = subscribed_pc(make_hub, data)
