@@ -19,6 +19,7 @@ from __future__ import annotations
 import enum
 import math
 import random
+from collections.abc import Mapping
 
 from media.errors import InputInvalid, SourceUnavailable
 
@@ -45,6 +46,14 @@ _BY_STATUS = {
     460: Outcome.RESEND_CHUNK,
     503: Outcome.WAIT,
 }
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """An answer's `Retry-After` in seconds (the hub sends seconds, never a date), or None."""
+    try:
+        return float(headers["Retry-After"])
+    except (KeyError, ValueError):
+        return None
 
 
 def classify(status: int | None, exc: BaseException | None = None) -> Outcome:

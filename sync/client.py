@@ -24,6 +24,7 @@ import requests
 
 from media.errors import InputInvalid, KebaoError, language, text
 from sync import protocol
+from sync.backoff import retry_after
 from sync.events import Event, WireEvent
 from sync.journal import Journal
 from sync.protocol import API, Page
@@ -236,16 +237,8 @@ def _json(response: requests.Response, url: str) -> dict:
 
 def _unavailable(url: str, response: requests.Response) -> HubUnreachable:
     error = HubUnreachable(url=url, reason=f"HTTP {response.status_code}")
-    error.status, error.retry_after = response.status_code, _retry_after(response)
+    error.status, error.retry_after = response.status_code, retry_after(response.headers)
     return error
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    """`Retry-After` in seconds (the hub sends seconds, never a date), or None."""
-    try:
-        return float(response.headers["Retry-After"])
-    except (KeyError, ValueError):
-        return None
 
 
 def _refusal(response: requests.Response) -> HubRefused:
@@ -259,7 +252,7 @@ def _refusal(response: requests.Response) -> HubRefused:
     message = doc.get("message_en" if language() == "en" else "message")
     if not isinstance(message, str) or not message:
         message = f"HTTP {response.status_code}"
-    return HubRefused(response.status_code, code, message, _retry_after(response))
+    return HubRefused(response.status_code, code, message, retry_after(response.headers))
 
 
 # -- the journal's exchange -----------------------------------------------------------------

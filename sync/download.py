@@ -28,6 +28,7 @@ from media import manifest as mf
 from media.disk import write_atomic
 from media.errors import BlobCorrupt, Cancelled, RepositoryInvalid, SourceUnavailable, text
 from media.repository import INDEX, MAX_INDEX_BYTES, MAX_SIGNATURE_BYTES, IndexEntry, parse_index
+from sync.backoff import retry_after
 from sync.client import cut_in_head, cut_short, network_reason, timeouts
 
 CHUNK = 256 * 1024
@@ -43,14 +44,22 @@ class DownloadBroken(SourceUnavailable):
     zh = "从 {where} 下载时连接中断（{problem}）；已收到的部分都保留，下次同步时接着下载"
     en = "The download from {where} broke off ({problem}); what arrived is kept for the next sync"
     exit_code = 3
+    status: int | None = None  # the server's 5xx or 408, when it answered at all
+    retry_after: float | None = None  # its Retry-After
 
 
-def _refused(where: str, status: int) -> SourceUnavailable:
-    """The error for an HTTP status other than 200/206: 404 missing, 5xx later, else refused."""
+def _refused(where: str, response: requests.Response) -> SourceUnavailable:
+    """The error for an HTTP status other than 200/206: 404 missing, 5xx later, else
+    refused. A 5xx or 408 keeps its status and `Retry-After`, as the hub client's errors
+    do, so a 503 from the repository waits as long as the server asked."""
+    status = response.status_code
     if status == 404:
         return NotOnServer(where=where, problem="HTTP 404")
-    kind = DownloadBroken if status >= 500 or status == 408 else SourceUnavailable
-    return kind(where=where, problem=f"HTTP {status}")
+    if status >= 500 or status == 408:
+        error = DownloadBroken(where=where, problem=f"HTTP {status}")
+        error.status, error.retry_after = status, retry_after(response.headers)
+        return error
+    return SourceUnavailable(where=where, problem=f"HTTP {status}")
 
 
 class Pace(Protocol):
@@ -96,7 +105,7 @@ def fetch(
         if response.status_code == 416 and size is not None and have >= size:
             return part
         if response.status_code not in (200, 206):
-            raise _refused(url, response.status_code)
+            raise _refused(url, response)
         if cut_in_head(response):
             raise DownloadBroken(where=url, problem=cut_short())
         mode = "ab" if response.status_code == 206 else "wb"  # 200: whole file, from 0
@@ -164,7 +173,7 @@ class HttpSource:
             )
             with contextlib.closing(response):
                 if response.status_code not in (200, 304, 404):
-                    raise _refused(where, response.status_code)
+                    raise _refused(where, response)
                 if response.status_code == 200:
                     if cut_in_head(response):  # never kept as an (empty) index
                         raise DownloadBroken(where=where, problem=cut_short())

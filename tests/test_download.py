@@ -6,13 +6,16 @@ import hashlib
 import os
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
+from faultproxy import Fault, FaultProxy
 from test_share import peer  # noqa: F401 - the fixture: a PC sharing the demo on loopback
 
 from media.errors import Cancelled, SourceUnavailable
-from sync.download import fetch
+from sync.backoff import Backoff, Outcome, classify
+from sync.download import DownloadBroken, fetch
 
 SIZE = 3 * 1024 * 1024 + 12_345
 
@@ -85,3 +88,15 @@ def test_a_missing_file_or_a_dead_server_is_one_sentence(peer, tmp_path: Path) -
     with pytest.raises(SourceUnavailable, match="连接失败"):
         fetch(requests.Session(), "http://127.0.0.1:9/blobs/x", tmp_path / "z.part")
     assert not (tmp_path / "y.part").exists()
+
+
+def test_a_busy_server_is_waited_for_as_long_as_it_asks(big_blob, tmp_path: Path) -> None:
+    url, _ = big_blob
+    parts = urlsplit(url)
+    with FaultProxy(f"http://{parts.netloc}") as proxy:
+        proxy.plan(Fault("answer", status=503, retry_after=600, when=r"^GET /blobs/"))
+        with pytest.raises(DownloadBroken, match="HTTP 503") as caught:
+            fetch(requests.Session(), proxy.url + parts.path, tmp_path / "x.part")
+    error = caught.value
+    assert error.exit_code == 3 and classify(None, error) is Outcome.WAIT
+    assert Backoff().failure(error.retry_after) >= 600  # not the first retry's 2.5-5 s
