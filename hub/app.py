@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import OperationalError
@@ -24,7 +26,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub import content, tus
 from hub.db import HubStore, StoredEvent, now_ms
@@ -63,6 +65,44 @@ class ApiGzip:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         target = self.gzip if scope.get("path", "").startswith(API + "/") else self.app
         await target(scope, receive, send)
+
+
+BODY_IDLE_S = 120.0  # a request body that stops this long: the PC that sent it is gone
+
+
+class BodyIdleTimeout:
+    """A request body that stops arriving for `BODY_IDLE_S` (env `KEBAO_HUB_BODY_IDLE_S`)
+    is a cut connection: the handler sees Starlette's ClientDisconnect and keeps what
+    arrived, as after any cut, and the socket is closed. Without this, a PC switched off
+    in the middle of a push or an upload held its socket until the hub restarted. Only
+    the body is timed: once it is whole, a slow reader of a long download is not."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        try:
+            self.seconds = float(os.environ.get("KEBAO_HUB_BODY_IDLE_S", BODY_IDLE_S))
+        except ValueError:
+            self.seconds = BODY_IDLE_S
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        whole = False
+
+        async def timed() -> Message:
+            nonlocal whole
+            if whole:
+                return await receive()
+            with anyio.move_on_after(self.seconds) as waited:
+                message = await receive()
+            if waited.cancelled_caught:
+                whole = True
+                return {"type": "http.disconnect"}
+            whole = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
+        await self.app(scope, timed, send)
 
 
 def _limits() -> dict[str, int]:
@@ -152,6 +192,7 @@ def create_app(
     )
     _install_error_handlers(app)
     app.add_middleware(ApiGzip)
+    app.add_middleware(BodyIdleTimeout)
 
     @app.get(API + "/hub")
     def info() -> dict:

@@ -475,6 +475,17 @@ def sha256_b64(data: bytes) -> str:
     return "sha256 " + base64.b64encode(hashlib.sha256(data).digest()).decode()
 
 
+def patch_head(device: Device, location: str, length: int) -> bytes:
+    """The head of a PATCH from offset 0 announcing `length` bytes, for a raw socket."""
+    part = urlsplit(location)
+    return (
+        f"PATCH {part.path} HTTP/1.1\r\nHost: {part.netloc}\r\n"
+        f"Authorization: Bearer {device.token}\r\nTus-Resumable: 1.0.0\r\n"
+        "Content-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\n"
+        f"Content-Length: {length}\r\n\r\n"
+    ).encode()
+
+
 def test_options_advertise_tus_and_its_extensions(make_hub) -> None:
     hub = make_hub()
     r = requests.options(hub.url + API + f"/schools/{uuid.uuid4()}/uploads/", timeout=10)
@@ -517,13 +528,7 @@ def test_a_cut_patch_keeps_what_arrived_and_the_upload_resumes(hub: RunningHub, 
     part = urlsplit(location)
     sent = 400_000
     with socket.create_connection((part.hostname, part.port), timeout=10) as s:
-        head = (
-            f"PATCH {part.path} HTTP/1.1\r\nHost: {part.netloc}\r\n"
-            f"Authorization: Bearer {device.token}\r\nTus-Resumable: 1.0.0\r\n"
-            "Content-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\n"
-            f"Content-Length: {len(data)}\r\n\r\n"
-        )
-        s.sendall(head.encode() + data[:sent])
+        s.sendall(patch_head(device, location, len(data)) + data[:sent])
     deadline = time.monotonic() + 10
     while (at := offset_of(device, location)) == 0:  # recorded once the hub saw the cut
         assert time.monotonic() < deadline
@@ -535,6 +540,40 @@ def test_a_cut_patch_keeps_what_arrived_and_the_upload_resumes(hub: RunningHub, 
     r = patch(device, location, at, data[at:], sha256_b64(data[at:]))
     assert r.status_code == 204 and r.headers["Upload-Offset"] == str(len(data))
     assert (hub.data_dir / "uploads" / school[0] / hashlib.sha256(data).hexdigest()).exists()
+
+
+def test_a_pc_that_goes_silent_mid_body_is_let_go_and_keeps_what_it_sent(make_hub) -> None:
+    hub = make_hub(None, env={"KEBAO_HUB_BODY_IDLE_S": "1"})
+    device = Device(hub, hub.add_school("城关镇中心小学")[1])
+    data = os.urandom(100_000)
+    location = create_upload(device, data)
+    part = urlsplit(location)
+    with socket.create_connection((part.hostname, part.port), timeout=30) as s:
+        # then the PC is switched off: no FIN, no RST
+        s.sendall(patch_head(device, location, len(data)) + data[:1000])
+        answer = b""
+        while chunk := s.recv(65536):  # the hub closes the socket (a 30 s timeout fails)
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 204") and b"upload-offset: 1000\r\n" in answer.lower()
+    assert offset_of(device, location) == 1000  # what arrived is kept; the upload resumes
+    r = patch(device, location, 1000, data[1000:], sha256_b64(data[1000:]))
+    assert r.status_code == 204 and r.headers["Upload-Offset"] == str(len(data))
+
+    # a push cut short the same way stores nothing of its batch
+    body = json.dumps({"events": device.events(3)}).encode()
+    events = urlsplit(device.path("events"))
+    with socket.create_connection((part.hostname, part.port), timeout=30) as s:
+        head = (
+            f"POST {events.path} HTTP/1.1\r\nHost: {part.netloc}\r\n"
+            f"Authorization: Bearer {device.token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        s.sendall(head.encode() + body[: len(body) // 2])
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 400") and b'"error":"bad_request"' in answer
+    assert device.pull_all() == []  # nothing of the half batch was stored
 
 
 def test_an_upload_goes_on_after_a_hub_restart_and_is_still_checked_whole(make_hub) -> None:
