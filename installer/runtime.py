@@ -13,13 +13,12 @@ is kept in a cache and reused until a pin or the build script changes:
     >>> build(progress=update)
     PosixPath('/var/cache/kebao/runtime/kebao-python-3.13.5-glibc2.28-1a2b3c4d5e6f.tar.gz')
 
-Only the standard library is imported here: CI runs `python3 -m installer.runtime` with
-the system's Python in the background while it sets up the rest.
+CI runs `python -m installer.runtime` in the background, niced, before the suite; the
+kit's tests then wait for it on the cache's lock.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import shutil
@@ -27,9 +26,11 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from filelock import FileLock
 
 from media.errors import KebaoError, text
 
@@ -105,17 +106,6 @@ def cached() -> Path | None:
     return None
 
 
-@contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """One build at a time per cache: a second caller waits, then finds the result."""
-    import fcntl  # Linux only, as building is; this module is also read on Windows
-
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
-
-
 def _fetch(source: Source, dest: Path) -> None:
     url = f"{MIRROR.rstrip('/')}/{source.pool}"
     step = text(f"下载 {source.name}", f"downloading {source.name}")
@@ -175,7 +165,9 @@ def build(*, progress: Progress | None = None) -> Path:
         return found
     check_host()
     folder = cache_dirs()[0]
-    with _locked(folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    # One build at a time per cache: a second caller waits, then finds the result.
+    with FileLock(folder / ".lock"):
         if found := cached():  # built by whoever held the lock before us
             progress(steps, steps)
             return found
