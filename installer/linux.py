@@ -51,19 +51,12 @@ def glibc_needed(filename: str) -> tuple[int, int]:
     return min(found[1:], default=(0, 0))
 
 
-def _for_python(filename: str, python: str) -> bool:
-    py, abi, _platform = wheels.wheel_tags(filename)
-    version = "cp" + python.replace(".", "")
-    return abi in ("none", "abi3") or abi == version or py == version
-
-
-def installed_bytes(wheelhouse: Path, python: str) -> int:
-    """About what the wheels for `python` take once unpacked."""
+def installed_bytes(wheelhouse: Path) -> int:
+    """About what the wheels take once unpacked (all are for the kit's one Python)."""
     total = 0
     for whl in wheelhouse.glob("*.whl"):
-        if _for_python(whl.name, python):
-            with zipfile.ZipFile(whl) as z:
-                total += sum(i.file_size for i in z.infolist())
+        with zipfile.ZipFile(whl) as z:
+            total += sum(i.file_size for i in z.infolist())
     return total
 
 
@@ -87,7 +80,7 @@ def build(out_dir: Path, *, progress: Progress) -> Path:
     wheels.download([kebao, "pip"], wheelhouse, platforms=platform_tags(), python=PYTHON)
     progress(steps, steps)
     glibc = max([GLIBC, *(glibc_needed(w.name) for w in wheelhouse.glob("*.whl"))])
-    space = installed_bytes(wheelhouse, PYTHON) + unpacked_bytes(python)
+    space = installed_bytes(wheelhouse) + unpacked_bytes(python)
     env = (
         f"KEBAO_VERSION={wheels.kebao_version()}\n"
         f"KEBAO_PYTHON={PYTHON}\n"

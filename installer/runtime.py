@@ -13,8 +13,8 @@ is kept in a cache and reused until a pin or the build script changes:
     >>> build(progress=update)
     PosixPath('/var/cache/kebao/runtime/kebao-python-3.13.5-glibc2.28-1a2b3c4d5e6f.tar.gz')
 
-CI runs `python -m installer.runtime` in the background, niced, before the suite; the
-kit's tests then wait for it on the cache's lock.
+CI runs `kebao usb-kit runtime` in the background, niced, before the suite; the kit's
+tests then wait for it on the cache's lock.
 """
 
 from __future__ import annotations
@@ -100,10 +100,8 @@ def cache_dirs() -> list[Path]:
 
 
 def cached() -> Path | None:
-    for folder in cache_dirs():
-        if (folder / file_name()).is_file():
-            return folder / file_name()
-    return None
+    name = file_name()
+    return next((d / name for d in cache_dirs() if (d / name).is_file()), None)
 
 
 def _fetch(source: Source, dest: Path) -> None:
@@ -167,6 +165,7 @@ def build(*, progress: Progress | None = None) -> Path:
     folder = cache_dirs()[0]
     folder.mkdir(parents=True, exist_ok=True)
     # One build at a time per cache: a second caller waits, then finds the result.
+    name = file_name()
     with FileLock(folder / ".lock"):
         if found := cached():  # built by whoever held the lock before us
             progress(steps, steps)
@@ -208,7 +207,7 @@ def build(*, progress: Progress | None = None) -> Path:
                 log,
             )  # fmt: skip
             progress(steps - 1, steps)
-            out = folder / file_name()
+            out = folder / name
             part = out.with_name(out.name + ".part")
             shutil.copyfile(root / "build" / "out" / "runtime.tar.gz", part)
             with open(part, "rb") as f:
@@ -216,18 +215,3 @@ def build(*, progress: Progress | None = None) -> Path:
             part.replace(out)
         progress(steps, steps)
         return out
-
-
-def main() -> int:
-    """`python3 -m installer.runtime`: build (or find) the runtime; print its path."""
-    try:
-        path = build()
-    except KebaoError as e:
-        print(f"kebao: {e}", file=sys.stderr)
-        return e.exit_code
-    print(path)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
