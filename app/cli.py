@@ -651,8 +651,7 @@ def cmd_usb_kit(args: argparse.Namespace) -> int:
     if args.action == "runtime":
         from installer import runtime
 
-        if runtime.cached() is None:
-            runtime.check_host()  # one sentence before any step is shown
+        runtime.require()  # one sentence before any step is shown
         with _stages() as stage:
             path = runtime.build(progress=stage(text("构建自带的 Python", "building Python")))
         _out(text(f"已备好：{path}", f"ready: {path}"))

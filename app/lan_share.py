@@ -97,9 +97,6 @@ class ShareProcess(QObject):
         self._kill = QTimer(self, singleShot=True, interval=STOP_GRACE_MS)
         self._kill.timeout.connect(self._kill_now)
 
-    def running(self) -> bool:
-        return self._process is not None
-
     def start(self) -> None:
         """Start sharing (nothing when it already runs); `changed` says when it is on."""
         if self._process is not None or self._closed:

@@ -17,7 +17,6 @@ import os
 import platform
 import sys
 
-from installer import linux
 from media import manifest as mf
 from media.disk import human_size
 from media.errors import text
@@ -25,6 +24,9 @@ from media.repository import FolderSource, latest
 from media.store import BlobStore
 
 WINDOWS_BUILD = 17763  # Windows 10 1809: PySide6 6.10+ needs it
+# The newest glibc the Linux kit's Python or any of its wheels needs: UOS 20 (Debian 10).
+# Here, not in installer/runtime.py, so that a school PC's install reads no build code.
+GLIBC = (2, 28)
 
 
 def _glibc() -> tuple[int, int] | None:
@@ -56,8 +58,8 @@ def too_old(
             )
     elif system == "Linux":
         found = glibc if glibc is not None else _glibc()
-        if found is not None and found < linux.GLIBC:
-            need = ".".join(map(str, linux.GLIBC))
+        if found is not None and found < GLIBC:
+            need = ".".join(map(str, GLIBC))
             have = ".".join(map(str, found))
             return text(
                 f"这台电脑的系统太旧：课包需要 glibc {need} 或更新（本机 {have}）",

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from installer import checksums, instructions, linux, runtime, wheels
+from installer import checksums, instructions, wheels
 from installer.school import SchoolConfig
 from media import manifest as mf
 from media.disk import write_atomic
@@ -54,6 +54,12 @@ class KitInvalid(KebaoError):
     en = "{where} is not a usable Kebao kit: {problem}"
 
 
+def _linux(out_dir: Path, *, progress: Progress) -> Path:
+    from installer import linux  # loaded only when a kit for Linux is built
+
+    return linux.build(out_dir, progress=progress)
+
+
 def _windows(out_dir: Path, *, progress: Progress) -> Path:
     from installer import windows  # loaded only when a kit for Windows is built
 
@@ -68,7 +74,7 @@ class Platform:
 
 
 PLATFORMS: dict[str, Platform] = {
-    "linux_x86_64": Platform("linux", linux.build, "Linux（x86_64）"),
+    "linux_x86_64": Platform("linux", _linux, "Linux（x86_64）"),
     "win_amd64": Platform("windows", _windows, "Windows（64 位）"),
 }
 
@@ -215,8 +221,10 @@ def build(
     _check_packages(kit, library, package_ids, school)
     if platforms:
         wheels.check_source()
-    if "linux_x86_64" in platforms and runtime.cached() is None:
-        runtime.check_host()  # the Linux kit's Python can be built here
+    if "linux_x86_64" in platforms:
+        from installer import runtime
+
+        runtime.require()  # the Linux kit's Python can be had
     try:
         previous = read_manifest(kit)["platforms"]
     except KebaoError:

@@ -22,11 +22,11 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-from installer import runtime, wheels
+from installer import host, runtime, wheels
 from media.store import Progress
 
 PYTHON = runtime.PYTHON  # "3.13"
-GLIBC = runtime.GLIBC  # the newest glibc the Python or a wheel may need: (2, 28)
+GLIBC = host.GLIBC  # the newest glibc the Python or a wheel may need: (2, 28)
 ARCH = "x86_64"
 INSTALL_SH = Path(__file__).with_name("install.sh")
 _MANYLINUX = re.compile(r"manylinux_(\d+)_(\d+)_" + ARCH)

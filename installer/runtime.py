@@ -26,17 +26,18 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from filelock import FileLock
 
+from installer.host import GLIBC  # UOS 20 (Debian 10); Kylin V10 SP1 has 2.31
+from media.disk import fdatasync, fsync_dir
 from media.errors import KebaoError, text
+from media.store import Progress
 
 PYTHON_VERSION = "3.13.5"
 PYTHON = PYTHON_VERSION.rsplit(".", 1)[0]  # "3.13": the wheels' CPython
-GLIBC = (2, 28)  # UOS 20 (Debian 10); Kylin V10 SP1 has 2.31
 SUITE = "bullseye"  # the oldest Debian deb.debian.org still serves
 MIRROR = os.environ.get("KEBAO_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 BUILD_PACKAGES = (
@@ -45,7 +46,6 @@ BUILD_PACKAGES = (
 )  # fmt: skip
 SCRIPT = Path(__file__).with_name("build-runtime.sh")
 SYSTEM_CACHE = Path("/var/cache/kebao/runtime")
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -154,6 +154,13 @@ def check_host() -> None:
     raise RuntimeBuildFailed(step=text("准备", "preparing"), reason=reason)
 
 
+def require() -> None:
+    """RuntimeBuildFailed, before anything is written, unless the runtime is cached or
+    this machine can build it."""
+    if cached() is None:
+        check_host()
+
+
 def build(*, progress: Progress | None = None) -> Path:
     """The runtime's tarball, from the cache or built now (see the module's docstring)."""
     steps = STEPS
@@ -211,7 +218,8 @@ def build(*, progress: Progress | None = None) -> Path:
             part = out.with_name(out.name + ".part")
             shutil.copyfile(root / "build" / "out" / "runtime.tar.gz", part)
             with open(part, "rb") as f:
-                os.fsync(f.fileno())
+                fdatasync(f.fileno())
             part.replace(out)
+            fsync_dir(folder)
         progress(steps, steps)
         return out

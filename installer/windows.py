@@ -57,7 +57,6 @@ SIGNED = ("python.exe", "pythonw.exe", "python3.dll", f"{PYTHON_TAG}.dll")
 PIP = [sys.executable, "-m", "pip", "--quiet"]
 NSIS_SCRIPT = Path(__file__).with_name("kebao.nsi")
 ICON = Path(__file__).with_name("kebao.ico")
-SOURCES = ("app", "media", "sync", "hub", "installer")  # what Kebao's wheel holds
 # Qt plugins are loaded by name at run time, so no import table leads to them: the window
 # (qwindows), its style, images and icons, the FFmpeg player, metered-network detection.
 QT_PLUGINS = (
@@ -100,7 +99,7 @@ def imported_modules(files: Iterable[Path]) -> set[str]:
 
 def kebao_sources(root: Path = wheels.ROOT) -> list[Path]:
     """Kebao's own Python files: what the installed program can import."""
-    return sorted(p for package in SOURCES for p in (root / package).rglob("*.py"))
+    return sorted(p for package in wheels.PACKAGES for p in (root / package).rglob("*.py"))
 
 
 def qt_modules(files: Iterable[Path]) -> set[str]:

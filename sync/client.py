@@ -24,7 +24,7 @@ import requests
 
 from media.errors import InputInvalid, KebaoError, language, text
 from sync import protocol
-from sync.backoff import retry_after
+from sync.backoff import Outcome, classify, retry_after
 from sync.events import Event, WireEvent
 from sync.journal import Journal
 from sync.protocol import API, Page
@@ -64,9 +64,12 @@ class HubRefused(KebaoError):
 
     def __init__(self, status: int, code: str, message: str, retry_after: float | None = None):
         self.status, self.code, self.retry_after = status, code, retry_after
-        if status == 429:  # too many requests: nothing to mend, run again later
-            self.exit_code = 3
         super().__init__(message=message)
+
+    @property
+    def exit_code(self) -> int:  # type: ignore[override]
+        """3 (run again later) where the retry table says wait (429), else 2."""
+        return 3 if classify(self.status) is Outcome.WAIT else 2
 
 
 class NotEnrolled(KebaoError):

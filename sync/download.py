@@ -166,7 +166,7 @@ class HttpSource:
         is still the file) or 404; the body at most `limit` bytes."""
         headers = {"If-None-Match": if_none_match} if if_none_match else {}
         where = f"{self.label}/{rel}"
-        data = b""
+        data = bytearray()
         try:
             response = self.http.get(
                 f"{self.url}/{rel}", headers=headers, timeout=timeouts(), stream=True
@@ -186,7 +186,7 @@ class HttpSource:
             raise DownloadBroken(where=self.label, problem=network_reason(e)) from None
         if len(data) > limit:
             raise RepositoryInvalid(where=self.label, problem=f"{rel} 过大")
-        return response.status_code, data, response.headers.get("ETag", "")
+        return response.status_code, bytes(data), response.headers.get("ETag", "")
 
     def _get(self, rel: str, limit: int) -> bytes | None:
         """A small file of the repository (None when the server has none), at most `limit`."""
