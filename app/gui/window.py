@@ -291,8 +291,11 @@ class MainWindow(QMainWindow):
         self.home_page.refresh()
 
     def closeEvent(self, event: object) -> None:
-        self.share.stop_and_wait()
+        # Both asked first, then waited for: the share's child says goodbye on mDNS while
+        # the round is being cancelled, not after it.
+        self.share.stop()
         self.scheduler.stop()
+        self.share.stop_and_wait()
         self.recorder.finish()  # the position where the lesson was left, and its play log
         if self.player_page is not None:
             self.player_page.release()
